@@ -1,0 +1,1 @@
+"""Accounts, roles in scopes, sessions, API tokens and the one permission function."""

@@ -1,0 +1,74 @@
+"""Tables of accounts, role assignments and API tokens."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.accounts.permissions import Role, ScopeKind
+from coalition.registry.models import Person
+from coalition.store.base import Base, Entity, utcnow
+from coalition.store.enums import enum_column
+
+
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Account(Entity, Base):
+    __tablename__ = "accounts"
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_column(AccountStatus), default=AccountStatus.ACTIVE
+    )
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # Bumped on password change or "log out everywhere": older session cookies stop working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    person: Mapped[Person | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="account", cascade="all, delete-orphan"
+    )
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("account_id", "role", "scope_kind", "scope_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    scope_kind: Mapped[ScopeKind] = mapped_column(enum_column(ScopeKind))
+    # The organisation or project id; NULL for the node scope.
+    scope_id: Mapped[uuid.UUID | None]
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(120))
+    account: Mapped[Account] = relationship(back_populates="roles")
+
+
+class ApiToken(Base):
+    """Only a SHA-256 of the token is kept; the token itself is shown once at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    account: Mapped[Account] = relationship()

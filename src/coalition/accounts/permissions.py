@@ -1,0 +1,188 @@
+"""Who may do what: roles held in scopes, permissions named ``scope:resource:action``,
+and the one function that decides, with a reason.
+
+Pure: no database access. Services load the principal's roles and the target's scope
+chain and ask :func:`authorize`; routes, views and commands never test roles themselves.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class ScopeKind(enum.StrEnum):
+    NODE = "node"
+    ORGANISATION = "organisation"
+    PROJECT = "project"
+
+
+class Role(enum.StrEnum):
+    NODE_ADMIN = "node_admin"
+    ORGANISATION_ADMIN = "organisation_admin"
+    SECURITY_OFFICER = "security_officer"
+    EXPORT_CONTROL_OFFICER = "export_control_officer"
+    PROGRAMME_MANAGER = "programme_manager"
+    RESEARCHER = "researcher"
+    IP_OFFICER = "ip_officer"
+    FINANCE_OFFICER = "finance_officer"
+    AUDITOR = "auditor"
+
+
+class Permission(enum.StrEnum):
+    """The first part names the narrowest scope a role may be held in to grant it."""
+
+    DIRECTORY_READ = "node:directory:read"
+    NATION_MANAGE = "node:nation:manage"
+    SECURITY_AGREEMENT_MANAGE = "node:security_agreement:manage"
+    ORGANISATION_CREATE = "node:organisation:create"
+    ACCOUNT_MANAGE = "node:account:manage"
+    EVENT_READ = "node:event:read"
+    ORGANISATION_UPDATE = "organisation:organisation:update"
+    PERSON_CREATE = "organisation:person:create"
+    PERSON_UPDATE = "organisation:person:update"
+    CLEARANCE_READ = "organisation:clearance:read"
+    CLEARANCE_MANAGE = "organisation:clearance:manage"
+    BRIEFING_MANAGE = "organisation:briefing:manage"
+    AGREEMENT_CREATE = "organisation:agreement:create"
+    AGREEMENT_UPDATE = "organisation:agreement:update"
+    AGREEMENT_STATUS = "organisation:agreement:status"
+    PROJECT_CREATE = "organisation:project:create"
+    PROJECT_UPDATE = "project:project:update"
+    PROJECT_TEAM_MANAGE = "project:team:manage"
+    PROJECT_PLAN_MANAGE = "project:plan:manage"
+
+    @property
+    def scope_kind(self) -> ScopeKind:
+        return ScopeKind(self.value.split(":", 1)[0])
+
+
+P = Permission
+_EVERYONE_READS = {P.DIRECTORY_READ}
+
+#: The permission table. Asserted exactly in tests/unit/test_permissions.py.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.NODE_ADMIN: frozenset(Permission),
+    Role.ORGANISATION_ADMIN: frozenset(
+        _EVERYONE_READS
+        | {P.ORGANISATION_UPDATE, P.PERSON_CREATE, P.PERSON_UPDATE, P.CLEARANCE_READ}
+    ),
+    Role.SECURITY_OFFICER: frozenset(
+        _EVERYONE_READS
+        | {
+            P.SECURITY_AGREEMENT_MANAGE,
+            P.PERSON_CREATE,
+            P.PERSON_UPDATE,
+            P.CLEARANCE_READ,
+            P.CLEARANCE_MANAGE,
+            P.BRIEFING_MANAGE,
+            P.EVENT_READ,
+        }
+    ),
+    Role.EXPORT_CONTROL_OFFICER: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.BRIEFING_MANAGE}),
+    Role.PROGRAMME_MANAGER: frozenset(
+        _EVERYONE_READS
+        | {
+            P.AGREEMENT_CREATE,
+            P.AGREEMENT_UPDATE,
+            P.AGREEMENT_STATUS,
+            P.PROJECT_CREATE,
+            P.PROJECT_UPDATE,
+            P.PROJECT_TEAM_MANAGE,
+            P.PROJECT_PLAN_MANAGE,
+        }
+    ),
+    Role.RESEARCHER: frozenset(_EVERYONE_READS),
+    Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.AGREEMENT_UPDATE}),
+    Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS),
+    Role.AUDITOR: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ}),
+}
+
+# A role held in a narrow scope can only grant permissions meant for that scope or
+# narrower: an organisation admin cannot create organisations on the node.
+_SCOPE_BREADTH = {ScopeKind.NODE: 0, ScopeKind.ORGANISATION: 1, ScopeKind.PROJECT: 2}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    scope_kind: ScopeKind
+    scope_id: uuid.UUID | None = None
+
+    def describe(self) -> str:
+        if self.scope_kind is ScopeKind.NODE:
+            return f"{self.role} on the node"
+        return f"{self.role} in {self.scope_kind} {self.scope_id}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever acts: an account with its grants, or the local operator using the CLI."""
+
+    name: str
+    account_id: uuid.UUID | None
+    active: bool
+    grants: tuple[Grant, ...] = ()
+    person_id: uuid.UUID | None = None
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls, name: str) -> Principal:
+        """The person at the node's shell, who already holds its database and keys."""
+        return cls(name=f"operator:{name}", account_id=None, active=True, is_operator=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an object sits: the organisations and project whose roles may act on it."""
+
+    organisation_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    project_id: uuid.UUID | None = None
+
+    @classmethod
+    def node(cls) -> Target:
+        return cls()
+
+    @classmethod
+    def of(
+        cls, organisations: Iterable[uuid.UUID] = (), project: uuid.UUID | None = None
+    ) -> Target:
+        return cls(frozenset(organisations), project)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def authorize(principal: Principal, permission: Permission, target: Target) -> Decision:
+    """Decide whether ``principal`` may use ``permission`` on an object at ``target``.
+
+    Deny by default; the first grant that covers the target allows, and its reason says which.
+    """
+    if not principal.active:
+        return Decision(False, f"{principal.name} is not active")
+    if principal.is_operator:
+        return Decision(True, "local operator on the node")
+    for grant in principal.grants:
+        if permission not in ROLE_PERMISSIONS[grant.role]:
+            continue
+        if _SCOPE_BREADTH[grant.scope_kind] > _SCOPE_BREADTH[permission.scope_kind]:
+            continue
+        if _covers(grant, target):
+            return Decision(True, f"{permission} granted by {grant.describe()}")
+    return Decision(False, f"{permission} is not granted to {principal.name} here")
+
+
+def _covers(grant: Grant, target: Target) -> bool:
+    if grant.scope_kind is ScopeKind.NODE:
+        return True
+    if grant.scope_kind is ScopeKind.ORGANISATION:
+        return grant.scope_id in target.organisation_ids
+    return grant.scope_id is not None and grant.scope_id == target.project_id

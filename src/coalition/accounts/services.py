@@ -1,0 +1,333 @@
+"""Use cases of accounts: create, log in (with throttling), roles, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalition.accounts.models import Account, AccountStatus, ApiToken, RoleAssignment
+from coalition.accounts.permissions import Permission, Principal, ScopeKind, Target
+from coalition.accounts.schemas import (
+    AccountIn,
+    AccountOut,
+    GrantIn,
+    NewToken,
+    PasswordChange,
+    TokenIn,
+    TokenOut,
+)
+from coalition.audit.models import Event
+from coalition.common.access import principal_for_account, require
+from coalition.common.events import record_event
+from coalition.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from coalition.projects.models import Project
+from coalition.registry.models import Organisation, Person
+from coalition.store.base import utcnow
+from coalition.store.uow import UnitOfWork
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "coal_"
+# Verifying against a fixed hash when the user is unknown keeps the time of a failed
+# log-in the same whether or not the account exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_account(uow: UnitOfWork, actor: Principal, data: AccountIn) -> AccountOut:
+    require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        if session.scalar(select(Account.id).where(Account.username == data.username)):
+            raise Conflict(f"username: '{data.username}' is taken")
+        if data.person_id is not None:
+            if session.get(Person, data.person_id) is None:
+                raise ValidationFailed.of("person_id", "no person with this id")
+            if session.scalar(select(Account.id).where(Account.person_id == data.person_id)):
+                raise Conflict("person_id: this person already has an account")
+        account = Account(
+            username=data.username,
+            display_name=data.display_name,
+            password_hash=hash_password(data.password.get_secret_value()),
+            person_id=data.person_id,
+        )
+        for index, grant in enumerate(data.grants):
+            _check_scope(session, grant, f"grants[{index}]")
+            account.roles.append(_assignment(grant, actor))
+        uow.add(account)
+        uow.flush()
+        record_event(
+            uow, actor, "accounts:account:create", account,
+            {"username": data.username, "grants": [g.model_dump() for g in data.grants]},
+        )
+        uow.commit()
+        return AccountOut.model_validate(account)
+
+
+def list_accounts(uow: UnitOfWork, actor: Principal) -> list[AccountOut]:
+    require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        rows = uow.session.scalars(select(Account).order_by(Account.username))
+        return [AccountOut.model_validate(a) for a in rows]
+
+
+def get_account(uow: UnitOfWork, actor: Principal, account_id: uuid.UUID) -> AccountOut:
+    if actor.account_id != account_id:
+        require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        return AccountOut.model_validate(_account(uow.session, account_id))
+
+
+def grant_role(
+    uow: UnitOfWork, actor: Principal, account_id: uuid.UUID, data: GrantIn
+) -> AccountOut:
+    require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        account = _account(session, account_id)
+        _check_scope(session, data, "scope_id")
+        if any(
+            (r.role, r.scope_kind, r.scope_id) == (data.role, data.scope_kind, data.scope_id)
+            for r in account.roles
+        ):
+            raise Conflict("the account already holds this role in this scope")
+        account.roles.append(_assignment(data, actor))
+        record_event(uow, actor, "accounts:role:grant", account, data.model_dump())
+        uow.commit()
+        return AccountOut.model_validate(account)
+
+
+def revoke_role(
+    uow: UnitOfWork, actor: Principal, account_id: uuid.UUID, assignment_id: uuid.UUID
+) -> AccountOut:
+    require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        uow.for_writing()
+        account = _account(uow.session, account_id)
+        match = [r for r in account.roles if r.id == assignment_id]
+        if not match:
+            raise NotFound("the account holds no such role assignment")
+        account.roles.remove(match[0])
+        record_event(
+            uow, actor, "accounts:role:revoke", account,
+            {"role": match[0].role, "scope_kind": match[0].scope_kind,
+             "scope_id": match[0].scope_id},
+        )
+        uow.commit()
+        return AccountOut.model_validate(account)
+
+
+def set_account_status(
+    uow: UnitOfWork, actor: Principal, account_id: uuid.UUID, status: AccountStatus
+) -> AccountOut:
+    require(actor, Permission.ACCOUNT_MANAGE, Target.node())
+    with uow:
+        uow.for_writing()
+        account = _account(uow.session, account_id)
+        account.status = status
+        account.session_epoch += 1
+        record_event(uow, actor, "accounts:account:status", account, {"status": status})
+        uow.commit()
+        return AccountOut.model_validate(account)
+
+
+def _assignment(grant: GrantIn, actor: Principal) -> RoleAssignment:
+    return RoleAssignment(
+        role=grant.role, scope_kind=grant.scope_kind, scope_id=grant.scope_id, granted_by=actor.name
+    )
+
+
+def _check_scope(session: Session, grant: GrantIn, field: str) -> None:
+    if grant.scope_kind is ScopeKind.NODE:
+        if grant.scope_id is not None:
+            raise ValidationFailed.of(field, "a node-wide role takes no scope_id")
+        return
+    if grant.scope_id is None:
+        raise ValidationFailed.of(field, f"a role in a {grant.scope_kind} needs its id")
+    model = Organisation if grant.scope_kind is ScopeKind.ORGANISATION else Project
+    if session.get(model, grant.scope_id) is None:
+        raise ValidationFailed.of(field, f"no {grant.scope_kind} with this id")
+
+
+def _account(session: Session, account_id: uuid.UUID) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("no account with this id")
+    return account
+
+
+# --- log-in ---------------------------------------------------------------------------------
+
+_FAILED = AuthenticationFailed("wrong username or password, or the account is locked")
+
+
+def authenticate(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    max_failures: int,
+    lockout_seconds: int,
+    source: str = "unknown",
+) -> tuple[Principal, int]:
+    """Check a password; return the principal and the account's session epoch.
+
+    Failures are counted on the account; after ``max_failures`` it is locked for
+    ``lockout_seconds``. Every outcome is recorded. The error never says which part was wrong.
+    """
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        account = session.scalar(select(Account).where(Account.username == username.strip()))
+        now = utcnow()
+        if account is None:
+            _verify(_DUMMY_HASH, password)
+            _log_login(uow, username, "unknown-account", source)
+            uow.commit()
+            raise _FAILED
+        locked = account.locked_until is not None and account.locked_until > now
+        ok = _verify(account.password_hash, password) and not locked
+        if not ok or account.status is not AccountStatus.ACTIVE:
+            if not locked:
+                account.failed_logins += 1
+                if account.failed_logins >= max_failures:
+                    account.locked_until = now + timedelta(seconds=lockout_seconds)
+                    account.failed_logins = 0
+            outcome = "locked" if locked else "suspended" if ok else "bad-password"
+            _log_login(uow, account.username, outcome, source)
+            uow.commit()
+            raise _FAILED
+        account.failed_logins = 0
+        account.locked_until = None
+        account.last_login_at = now
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = hash_password(password)
+        _log_login(uow, account.username, "ok", source)
+        uow.commit()
+        principal = principal_for_account(session, account.id)
+        assert principal is not None
+        return principal, account.session_epoch
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _log_login(uow: UnitOfWork, username: str, outcome: str, source: str) -> None:
+    uow.add(
+        Event(
+            actor=username[:120],
+            tag="accounts:login:" + ("ok" if outcome == "ok" else "failed"),
+            object_type="accounts",
+            object_id=username[:64],
+            details={"outcome": outcome, "source": source},
+        )
+    )
+
+
+def change_password(uow: UnitOfWork, actor: Principal, data: PasswordChange) -> None:
+    if actor.account_id is None:
+        raise ValidationFailed.of("account", "the operator has no password here")
+    with uow:
+        uow.for_writing()
+        account = _account(uow.session, actor.account_id)
+        if not _verify(account.password_hash, data.current_password.get_secret_value()):
+            raise ValidationFailed.of("current_password", "is wrong")
+        account.password_hash = hash_password(data.new_password.get_secret_value())
+        account.session_epoch += 1  # log out every other session
+        record_event(uow, actor, "accounts:password:change", account, {})
+        uow.commit()
+
+
+def session_principal(uow: UnitOfWork, account_id: uuid.UUID, epoch: int) -> Principal | None:
+    """The principal behind a web session, or None when the session is no longer valid."""
+    with uow:
+        account = uow.session.get(Account, account_id)
+        if account is None or account.session_epoch != epoch:
+            return None
+        if account.status is not AccountStatus.ACTIVE:
+            return None
+        return principal_for_account(uow.session, account.id)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def create_token(uow: UnitOfWork, actor: Principal, data: TokenIn) -> NewToken:
+    if actor.account_id is None:
+        raise ValidationFailed.of("account", "API tokens belong to accounts; log in first")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with uow:
+        uow.for_writing()
+        row = ApiToken(
+            account_id=actor.account_id,
+            name=data.name,
+            token_hash=token_digest(token),
+            prefix=token[: len(TOKEN_PREFIX) + 6],
+            expires_at=utcnow() + timedelta(days=data.expires_in_days)
+            if data.expires_in_days
+            else None,
+        )
+        uow.add(row)
+        uow.flush()
+        record_event(uow, actor, "accounts:token:create", row, {"name": data.name})
+        uow.commit()
+        return NewToken(**TokenOut.model_validate(row).model_dump(), token=token)
+
+
+def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenOut]:
+    with uow:
+        rows = uow.session.scalars(
+            select(ApiToken).where(ApiToken.account_id == actor.account_id).order_by(
+                ApiToken.created_at
+            )
+        )
+        return [TokenOut.model_validate(t) for t in rows]
+
+
+def revoke_token(uow: UnitOfWork, actor: Principal, token_id: uuid.UUID) -> TokenOut:
+    with uow:
+        uow.for_writing()
+        row = uow.session.get(ApiToken, token_id)
+        if row is None or row.account_id != actor.account_id:
+            raise NotFound("no token with this id")
+        row.revoked_at = row.revoked_at or utcnow()
+        record_event(uow, actor, "accounts:token:revoke", row, {"name": row.name})
+        uow.commit()
+        return TokenOut.model_validate(row)
+
+
+def token_principal(uow: UnitOfWork, token: str, now: datetime | None = None) -> Principal | None:
+    now = now or utcnow()
+    with uow:
+        row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.expires_at is not None and row.expires_at <= now:
+            return None
+        principal = principal_for_account(uow.session, row.account_id)
+        if principal is None or not principal.active:
+            return None
+        # Write last use at most once a minute, so reads do not become writes every request.
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now
+            uow.commit()
+        return principal

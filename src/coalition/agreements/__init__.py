@@ -1,0 +1,1 @@
+"""Agreements between partners (MoUs, project arrangements...) kept as structured data."""

@@ -1,0 +1,139 @@
+"""Tables of agreements: parties, status history, amendments and structured terms."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.registry.models import Organisation
+from coalition.store.base import Base, Entity, utcnow
+from coalition.store.enums import enum_column
+
+
+class AgreementKind(enum.StrEnum):
+    MOU = "mou"
+    PROJECT_ARRANGEMENT = "project_arrangement"
+    CONSORTIUM_AGREEMENT = "consortium_agreement"
+    NDA = "nda"
+    TECHNICAL_ASSISTANCE_AGREEMENT = "technical_assistance_agreement"
+    ANNEX = "annex"
+
+
+class AgreementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_FORCE = "in_force"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+class DecisionRule(enum.StrEnum):
+    UNANIMITY = "unanimity"
+    CONSENSUS = "consensus"
+    MAJORITY = "majority"
+    QUALIFIED_MAJORITY = "qualified_majority"
+
+
+class IpRegime(enum.StrEnum):
+    """How results and background are shared; later issues read it in the ip_use rule."""
+
+    OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE = "owner_keeps_results_royalty_free_project_use"
+    JOINT_OWNERSHIP = "joint_ownership"
+    GOVERNMENT_PURPOSE_RIGHTS = "government_purpose_rights"
+    NO_ACCESS_RIGHTS = "no_access_rights"
+
+
+class CostShareRule(enum.StrEnum):
+    EQUAL = "equal"
+    FIXED_SHARES = "fixed_shares"
+    PROPORTIONAL_TO_WORKSHARE = "proportional_to_workshare"
+    EACH_BEARS_OWN = "each_bears_own"
+
+
+class Agreement(Entity, Base):
+    __tablename__ = "agreements"
+    __table_args__ = (
+        CheckConstraint("expires_on IS NULL OR expires_on > effective_from", name="validity"),
+    )
+    reference: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[AgreementKind] = mapped_column(enum_column(AgreementKind))
+    status: Mapped[AgreementStatus] = mapped_column(
+        enum_column(AgreementStatus), default=AgreementStatus.DRAFT
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    effective_from: Mapped[date]
+    expires_on: Mapped[date | None]
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Structured terms: later capabilities (release decisions, IP, funding, governance,
+    # disputes) read these fields, so they are typed columns, not free text.
+    classification_ceiling: Mapped[int] = mapped_column(default=0)
+    default_releasability: Mapped[list[str]] = mapped_column(default=list)
+    decision_rule: Mapped[DecisionRule] = mapped_column(
+        enum_column(DecisionRule), default=DecisionRule.UNANIMITY
+    )
+    qualified_majority_percent: Mapped[int | None]
+    dispute_ladder: Mapped[list[Any]] = mapped_column(default=list)
+    ip_regime: Mapped[IpRegime] = mapped_column(
+        enum_column(IpRegime), default=IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
+    )
+    cost_share_rule: Mapped[CostShareRule] = mapped_column(
+        enum_column(CostShareRule), default=CostShareRule.EQUAL
+    )
+    cost_shares: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    parent: Mapped[Agreement | None] = relationship(remote_side="Agreement.id")
+    parties: Mapped[list[AgreementParty]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan"
+    )
+    status_changes: Mapped[list[AgreementStatusChange]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementStatusChange.at"
+    )
+    amendments: Mapped[list[Amendment]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="Amendment.number"
+    )
+
+
+class AgreementParty(Base):
+    __tablename__ = "agreement_parties"
+    __table_args__ = (UniqueConstraint("agreement_id", "organisation_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    agreement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    signed_on: Mapped[date | None]
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class AgreementStatusChange(Base):
+    __tablename__ = "agreement_status_changes"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    agreement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus))
+    to_status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    agreement: Mapped[Agreement] = relationship(back_populates="status_changes")
+
+
+class Amendment(Entity, Base):
+    __tablename__ = "amendments"
+    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+    agreement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    signed_on: Mapped[date]
+    effective_from: Mapped[date]
+    agreement: Mapped[Agreement] = relationship(back_populates="amendments")

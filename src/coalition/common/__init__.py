@@ -1,0 +1,1 @@
+"""Small pieces every domain's services share: paging, access checks, events, validation."""

@@ -1,0 +1,41 @@
+"""Loading who acts and asking the permission function, for services."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from coalition.accounts.permissions import (
+    Decision,
+    Grant,
+    Permission,
+    Principal,
+    Target,
+    authorize,
+)
+from coalition.errors import PermissionDenied
+
+
+def require(principal: Principal, permission: Permission, target: Target) -> Decision:
+    decision = authorize(principal, permission, target)
+    if not decision.allowed:
+        # The reason names the permission, never the object: the caller learns nothing
+        # about what is behind a refusal.
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def principal_for_account(session: Session, account_id: uuid.UUID) -> Principal | None:
+    from coalition.accounts.models import Account, AccountStatus
+
+    account = session.get(Account, account_id)
+    if account is None:
+        return None
+    return Principal(
+        name=account.username,
+        account_id=account.id,
+        active=account.status is AccountStatus.ACTIVE,
+        grants=tuple(Grant(r.role, r.scope_kind, r.scope_id) for r in account.roles),
+        person_id=account.person_id,
+    )

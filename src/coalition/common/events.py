@@ -1,0 +1,53 @@
+"""Record what a use case changed, in its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coalition.accounts.permissions import Principal
+from coalition.audit.models import Event
+from coalition.store.uow import UnitOfWork
+
+
+def record_event(
+    uow: UnitOfWork,
+    actor: Principal,
+    tag: str,
+    obj: Any,
+    details: dict[str, Any] | None = None,
+    *,
+    authority: str | None = None,
+) -> None:
+    """Append an event for ``obj``; ``details`` names fields and new values, never secrets."""
+    payload = dict(details or {})
+    if authority:
+        payload["authority"] = authority
+    uow.add(
+        Event(
+            actor=actor.name,
+            tag=tag,
+            object_type=type(obj).__tablename__,
+            object_id=str(getattr(obj, "id", getattr(obj, "code", ""))),
+            details=_jsonable(payload),
+        )
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def changed_fields(obj: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply ``changes`` to ``obj``; return only the fields whose value really changed."""
+    applied: dict[str, Any] = {}
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            applied[name] = value
+    return applied

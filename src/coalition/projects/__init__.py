@@ -1,0 +1,1 @@
+"""Projects under agreements: participants, members, work packages, deliverables, milestones."""

@@ -1,0 +1,164 @@
+"""Commands and views of projects."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from coalition.common.validation import Name, ShortText
+from coalition.projects.models import (
+    DeliverableStatus,
+    MemberRole,
+    MilestoneStatus,
+    ParticipantRole,
+    ProjectStatus,
+)
+from coalition.registry.schemas import Command, OrganisationRef, View
+
+
+class ProjectIn(Command):
+    code: ShortText
+    title: Name
+    agreement_id: uuid.UUID
+    start_on: date
+    end_on: date | None = None
+    classification_ceiling: int = Field(default=0, ge=0, le=4)
+    description: str | None = Field(default=None, max_length=10000)
+    lead_organisation_id: uuid.UUID = Field(description="Joins as the lead participant.")
+
+
+class ProjectUpdate(Command):
+    title: Name | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    classification_ceiling: int | None = Field(default=None, ge=0, le=4)
+    description: str | None = Field(default=None, max_length=10000)
+    status: ProjectStatus | None = None
+
+
+class ParticipantIn(Command):
+    organisation_id: uuid.UUID
+    role: ParticipantRole
+    joined_on: date
+    withdrew_on: date | None = None
+
+
+class WithdrawIn(Command):
+    withdrew_on: date
+
+
+class MemberIn(Command):
+    person_id: uuid.UUID
+    role: MemberRole
+    joined_on: date
+    left_on: date | None = None
+
+
+class WorkPackageIn(Command):
+    code: ShortText
+    title: Name
+    lead_organisation_id: uuid.UUID
+    description: str | None = Field(default=None, max_length=10000)
+
+
+class DeliverableIn(Command):
+    code: ShortText
+    title: Name
+    due_on: date
+
+
+class DeliverableUpdate(Command):
+    title: Name | None = None
+    due_on: date | None = None
+    status: DeliverableStatus | None = None
+
+
+class MilestoneIn(Command):
+    code: ShortText
+    title: Name
+    due_on: date
+
+
+class MilestoneUpdate(Command):
+    title: Name | None = None
+    due_on: date | None = None
+    status: MilestoneStatus | None = None
+    achieved_on: date | None = None
+
+
+class ParticipantOut(View):
+    id: uuid.UUID
+    organisation: OrganisationRef
+    role: ParticipantRole
+    joined_on: date
+    withdrew_on: date | None
+
+
+class PersonRef(View):
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+
+
+class MemberOut(View):
+    id: uuid.UUID
+    person: PersonRef
+    role: MemberRole
+    joined_on: date
+    left_on: date | None
+
+
+class DeliverableOut(View):
+    id: uuid.UUID
+    code: str
+    title: str
+    due_on: date
+    status: DeliverableStatus
+
+
+class WorkPackageOut(View):
+    id: uuid.UUID
+    code: str
+    title: str
+    description: str | None
+    lead_organisation: OrganisationRef
+    deliverables: list[DeliverableOut]
+
+
+class MilestoneOut(View):
+    id: uuid.UUID
+    code: str
+    title: str
+    due_on: date
+    status: MilestoneStatus
+    achieved_on: date | None
+
+
+class AgreementRef(View):
+    id: uuid.UUID
+    reference: str
+    title: str
+
+
+class ProjectSummary(View):
+    id: uuid.UUID
+    code: str
+    title: str
+    status: ProjectStatus
+    agreement: AgreementRef
+    start_on: date
+    end_on: date | None
+    classification_ceiling: int
+
+
+class ProjectOut(ProjectSummary):
+    description: str | None
+    participants: list[ParticipantOut]
+    members: list[MemberOut]
+    work_packages: list[WorkPackageOut]
+    milestones: list[MilestoneOut]
+    created_at: datetime
+    updated_at: datetime
+    version: int

@@ -1,0 +1,1 @@
+"""Partners and people: nations, groups, schemes, organisations, people, clearances."""

@@ -1,0 +1,95 @@
+"""Node settings, read once from the environment (``COALITION_*``) or a ``.env`` file.
+
+Every setting is documented in docs/operator-guide.md; a test fails when one is not.
+Secrets (the session key) live in files under the data directory, never in the database.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COALITION_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite file and keys.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to SQLite in the data directory."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `coalition serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `coalition serve` uses.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Send session cookies only over HTTPS; default: on unless bound to loopback.",
+    )
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
+    login_max_failures: int = Field(default=5, ge=1, description="Failures before a lock-out.")
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    reference_dir: Path | None = Field(
+        default=None, description="Folder with classification-schemes.yaml and groups.yaml."
+    )
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated proxy addresses whose X-Forwarded-* we trust."
+    )
+    log_level: str = Field(default="INFO")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'coalition.db').resolve()}"
+
+    @property
+    def effective_cookie_secure(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return not _is_loopback(self.host)
+
+    @property
+    def effective_reference_dir(self) -> Path:
+        return self.reference_dir or Path(__file__).parent / "reference"
+
+    @cached_property
+    def session_secret(self) -> str:
+        return read_or_create_secret(self.data_dir / "keys" / "session.key")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Return the secret kept in ``path``, creating it with mode 0600 on first use.
+
+    The file is created with O_EXCL so two workers starting together agree on one key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

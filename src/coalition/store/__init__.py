@@ -1,0 +1,1 @@
+"""Storage: engine, typed base model, unit of work and migrations."""

@@ -1,0 +1,19 @@
+"""Import every domain's models so ``Base.metadata`` knows the whole schema."""
+
+from coalition.accounts import models as accounts_models
+from coalition.agreements import models as agreements_models
+from coalition.audit import models as audit_models
+from coalition.projects import models as projects_models
+from coalition.registry import models as registry_models
+from coalition.store.base import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "accounts_models",
+    "agreements_models",
+    "audit_models",
+    "metadata",
+    "projects_models",
+    "registry_models",
+]

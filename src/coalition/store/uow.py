@@ -1,0 +1,89 @@
+"""The unit of work: one use case, one transaction.
+
+A service opens it with ``with uow:``, changes state, records what it did and calls
+``commit()`` once. Leaving the block without committing rolls everything back, so a
+failure half-way through a use case writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session, sessionmaker
+
+from coalition.errors import Conflict
+from coalition.store.db import SQLITE_BEGIN
+
+SessionFactory = Callable[[], Session]
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work is not re-entrant")
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        self._session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def for_writing(self) -> None:
+        """Take the write lock up front on SQLite (no-op elsewhere)."""
+        self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(_integrity_message(exc)) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            raise Conflict(_integrity_message(exc)) from exc
+        except StaleDataError as exc:
+            raise Conflict("the record was changed by someone else; reload and retry") from exc
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    # Services check uniqueness themselves and name the field; this is the safety net
+    # for races between two writers, so it stays generic and leaks no other row.
+    return "the change conflicts with an existing record"
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def uow_factory(engine: Engine) -> Callable[[], UnitOfWork]:
+    factory = make_session_factory(engine)
+    return lambda: UnitOfWork(factory)
