@@ -59,6 +59,10 @@ class ValidationFailed(CoalitionError):
     def of(cls, field_name: str, message: str) -> ValidationFailed:
         return cls([FieldProblem(field_name, message)])
 
+    @classmethod
+    def of_many(cls, problems: list[tuple[str, str]]) -> ValidationFailed:
+        return cls([FieldProblem(f, m) for f, m in problems])
+
 
 class Problems:
     """Collects field problems so a use case can report all of them at once."""

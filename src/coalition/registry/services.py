@@ -16,6 +16,8 @@ from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.common.access import require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
+
+__all__ = ["PageRequest"]
 from coalition.common.validation import nation_code
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
 from coalition.registry.models import (

@@ -1,0 +1,128 @@
+"""HTML pages of the registry: organisations and people (with clearances and briefings)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from coalition.errors import CoalitionError
+from coalition.registry import services
+from coalition.registry.models import OrganisationKind
+from coalition.registry.schemas import OrganisationIn, OrganisationUpdate
+from coalition.web.deps import CheckedForm, PageDep, UowDep, WebPrincipal
+from coalition.web.forms import errors_by_field, form_values, parse
+from coalition.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+KINDS = [(k.value, k.value.title()) for k in OrganisationKind]
+
+
+def _organisation_form_context(uow: UowDep, actor: WebPrincipal) -> dict[str, object]:
+    nations = services.list_nations(uow, actor)
+    organisations = services.list_organisations(
+        uow, actor, services.PageRequest(limit=200)
+    ).items
+    return {
+        "section": "organisations",
+        "kinds": KINDS,
+        "nations": [(n.code, f"{n.code} · {n.name}") for n in nations],
+        "parents": [(o.id, f"{o.short_name} · {o.name}") for o in organisations],
+    }
+
+
+@router.get("/organisations")
+def organisations(
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    page: PageDep,
+    q: str | None = None,
+    nation: str | None = None,
+    kind: OrganisationKind | None = None,
+) -> Response:
+    result = services.list_organisations(uow, actor, page, q=q, nation=nation, kind=kind)
+    nations = services.list_nations(uow, actor)
+    return render(request, "registry/organisations.html", actor, {
+        "section": "organisations", "page": result, "kinds": KINDS,
+        "nations": [(n.code, n.code) for n in nations],
+        "filters": {"q": q or "", "nation": nation or "", "kind": kind or ""},
+    })
+
+
+@router.get("/organisations/new")
+def new_organisation(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
+    return render(request, "registry/organisation_form.html", actor,
+                  _organisation_form_context(uow, actor))
+
+
+@router.post("/organisations/new")
+def create_organisation(
+    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    values = form_values(form)
+    try:
+        created = services.create_organisation(uow, actor, parse(OrganisationIn, values))
+    except CoalitionError as exc:
+        return render(
+            request, "registry/organisation_form.html", actor,
+            {**_organisation_form_context(uow, actor), "values": values,
+             "errors": errors_by_field(exc)},
+            status_code=exc.status,
+        )
+    flash(request, f"Organisation {created.short_name} created.")
+    return RedirectResponse(f"/organisations/{created.id}", status_code=303)
+
+
+@router.get("/organisations/{organisation_id}")
+def organisation(
+    organisation_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
+) -> Response:
+    found = services.get_organisation(uow, actor, organisation_id)
+    from coalition.registry.people import list_people
+
+    staff = list_people(uow, actor, services.PageRequest(limit=200), organisation_id=organisation_id)
+    parent = services.get_organisation(uow, actor, found.parent_id) if found.parent_id else None
+    return render(request, "registry/organisation.html", actor, {
+        "section": "organisations", "organisation": found, "parent": parent, "staff": staff,
+    })
+
+
+@router.get("/organisations/{organisation_id}/edit")
+def edit_organisation(
+    organisation_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
+) -> Response:
+    found = services.get_organisation(uow, actor, organisation_id)
+    return render(request, "registry/organisation_form.html", actor, {
+        **_organisation_form_context(uow, actor), "organisation": found,
+        "values": found.model_dump(mode="json"),
+    })
+
+
+@router.post("/organisations/{organisation_id}/edit")
+def update_organisation(
+    organisation_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep,
+    form: CheckedForm,
+) -> Response:
+    values = form_values(form)
+    values.pop("nation_code", None)  # the nation of an organisation does not change
+    # A blank optional field in an edit form means "clear it".
+    for name in ("parent_id", "city", "website"):
+        values.setdefault(name, None)
+    try:
+        updated = services.update_organisation(
+            uow, actor, organisation_id, parse(OrganisationUpdate, values)
+        )
+    except CoalitionError as exc:
+        found = services.get_organisation(uow, actor, organisation_id)
+        return render(
+            request, "registry/organisation_form.html", actor,
+            {**_organisation_form_context(uow, actor), "organisation": found,
+             "values": {**found.model_dump(mode="json"), **values},
+             "errors": errors_by_field(exc)},
+            status_code=exc.status,
+        )
+    flash(request, f"Organisation {updated.short_name} saved.")
+    return RedirectResponse(f"/organisations/{updated.id}", status_code=303)

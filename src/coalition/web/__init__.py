@@ -1,0 +1,1 @@
+"""Web assembly: the FastAPI application, API and HTML, templates and static files."""

@@ -1,0 +1,139 @@
+"""Assemble the application: API under /api/v1, HTML pages, static files, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import RedirectResponse, Response
+
+from coalition import __version__
+from coalition.errors import CoalitionError
+from coalition.settings import Settings
+from coalition.store.db import make_engine
+from coalition.store.uow import UnitOfWork, uow_factory
+from coalition.web import problems
+from coalition.web.deps import LoginRequired, web_principal
+from coalition.web.templating import render
+
+API_PREFIX = "/api/v1"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    uow: Callable[[], UnitOfWork] | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Coalition",
+        version=__version__,
+        summary="Joint R&D of allied defence laboratories: agreements, projects, people.",
+        openapi_url="/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.uow_factory = uow or uow_factory(make_engine(settings.effective_database_url))
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="coalition_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.effective_cookie_secure,
+    )
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            if name == "Cache-Control" and request.url.path.startswith("/static/"):
+                continue
+            response.headers.setdefault(name, value)
+        return response
+
+    _install_error_handlers(app)
+    _install_routes(app)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CoalitionError)
+    async def _coalition_error(request: Request, exc: CoalitionError) -> Response:
+        if _is_api(request):
+            return problems.from_error(request, exc)
+        principal = None
+        if exc.status != 401:
+            try:
+                principal = web_principal(request, request.app.state.uow_factory())
+            except LoginRequired:
+                principal = None
+        return render(
+            request, "error.html", principal, {"status": exc.status, "title": exc.title,
+                                               "detail": exc.detail}, status_code=exc.status
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return problems.from_validation(request, exc)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return problems.problem(404, "Not found", "no such resource", request)
+        return render(
+            request, "error.html", None,
+            {"status": 404, "title": "Not found", "detail": "There is no such page."},
+            status_code=404,
+        )
+
+
+def _install_routes(app: FastAPI) -> None:
+    from coalition.accounts import api as accounts_api
+    from coalition.accounts import web as accounts_web
+    from coalition.agreements import api as agreements_api
+    from coalition.agreements import web as agreements_web
+    from coalition.audit import api as audit_api
+    from coalition.projects import api as projects_api
+    from coalition.projects import web as projects_web
+    from coalition.registry import api as registry_api
+    from coalition.registry import web as registry_web
+    from coalition.web import dashboard
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for module in (accounts_api, registry_api, agreements_api, projects_api, audit_api):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (accounts_web, dashboard, registry_web, agreements_web, projects_web):
+        app.include_router(module.router)

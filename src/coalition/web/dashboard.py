@@ -1,0 +1,18 @@
+"""The dashboard page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from coalition.overview.services import dashboard
+from coalition.web.deps import UowDep, WebPrincipal
+from coalition.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
+    return render(request, "dashboard.html", actor,
+                  {"section": "dashboard", "board": dashboard(uow, actor)})

@@ -1,0 +1,61 @@
+"""RFC 9457 problem details for every API error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from coalition.errors import CoalitionError, ValidationFailed
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int, title: str, detail: str, request: Request, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def from_error(request: Request, exc: CoalitionError) -> JSONResponse:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationFailed):
+        extra["errors"] = [{"field": p.field, "message": p.message} for p in exc.problems]
+    return problem(exc.status, exc.title, exc.detail, request, **extra)
+
+
+def field_name(location: tuple[int | str, ...]) -> str:
+    """('body', 'parties', 0, 'organisation_id') -> 'parties[0].organisation_id'."""
+    parts = [p for p in location if p not in {"body", "query", "path", "header", "cookie"}]
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += ("." if name else "") + str(part)
+    return name or "body"
+
+
+def from_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": field_name(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "Unprocessable content", detail, request, errors=errors)
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "is invalid"))
+    # pydantic prefixes messages from our own validators with "Value error, ".
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,64 @@
+"""Jinja2 templates with the helpers every page needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from coalition.accounts.permissions import Principal
+from coalition.web.deps import csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+LEVEL_NAMES = {0: "UNCLASSIFIED", 1: "RESTRICTED", 2: "CONFIDENTIAL", 3: "SECRET", 4: "TOP SECRET"}
+
+
+def _label(value: object) -> str:
+    """'project_arrangement' -> 'Project arrangement'."""
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _query(request: Request, **changes: Any) -> str:
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return "?" + urlencode(params)
+
+
+templates.env.filters["label"] = _label
+templates.env.filters["level_name"] = lambda v: LEVEL_NAMES.get(int(v), str(v))
+templates.env.globals["query"] = _query
+templates.env.globals["LEVEL_NAMES"] = LEVEL_NAMES
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def render(
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    messages = request.session.pop("flash", [])
+    full = {
+        "principal": principal,
+        "csrf_token": csrf_token(request),
+        "messages": messages,
+        "errors": {},
+        "values": {},
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, full, status_code=status_code)
