@@ -32,9 +32,10 @@ class Role(enum.StrEnum):
 
 
 class Permission(enum.StrEnum):
-    """The first part names the narrowest scope a role may be held in to grant it."""
+    """The first part names the narrowest scope a role may be held in to grant it;
+    ``any`` means a role held in any scope grants it everywhere (reading the directory)."""
 
-    DIRECTORY_READ = "node:directory:read"
+    DIRECTORY_READ = "any:directory:read"
     NATION_MANAGE = "node:nation:manage"
     SECURITY_AGREEMENT_MANAGE = "node:security_agreement:manage"
     ORGANISATION_CREATE = "node:organisation:create"
@@ -55,8 +56,10 @@ class Permission(enum.StrEnum):
     PROJECT_PLAN_MANAGE = "project:plan:manage"
 
     @property
-    def scope_kind(self) -> ScopeKind:
-        return ScopeKind(self.value.split(":", 1)[0])
+    def scope_kind(self) -> ScopeKind | None:
+        """None for permissions that hold everywhere once granted anywhere."""
+        prefix = self.value.split(":", 1)[0]
+        return None if prefix == "any" else ScopeKind(prefix)
 
 
 P = Permission
@@ -173,7 +176,10 @@ def authorize(principal: Principal, permission: Permission, target: Target) -> D
     for grant in principal.grants:
         if permission not in ROLE_PERMISSIONS[grant.role]:
             continue
-        if _SCOPE_BREADTH[grant.scope_kind] > _SCOPE_BREADTH[permission.scope_kind]:
+        wanted_scope = permission.scope_kind
+        if wanted_scope is None:
+            return Decision(True, f"{permission} granted by {grant.describe()}")
+        if _SCOPE_BREADTH[grant.scope_kind] > _SCOPE_BREADTH[wanted_scope]:
             continue
         if _covers(grant, target):
             return Decision(True, f"{permission} granted by {grant.describe()}")

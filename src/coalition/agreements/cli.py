@@ -1,0 +1,158 @@
+"""Commands of agreements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from coalition.agreements import services
+from coalition.agreements.models import (
+    AgreementKind,
+    AgreementStatus,
+    CostShareRule,
+    DecisionRule,
+    IpRegime,
+)
+from coalition.agreements.schemas import AgreementIn, AgreementUpdate, AmendmentIn, StatusChangeIn
+from coalition.cli.context import build, emit, operator, parse_uuid, uow
+from coalition.common.paging import PageRequest
+from coalition.errors import ValidationFailed
+from coalition.registry.cli import organisation_id
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+COLUMNS = ["id", "reference", "kind", "status", "effective_from", "expires_on", "title"]
+
+
+def _shares(values: list[str] | None) -> dict[str, float] | None:
+    """['USA=40', 'GBR=60'] -> {'USA': 40.0, 'GBR': 60.0}"""
+    if not values:
+        return None
+    shares: dict[str, float] = {}
+    for value in values:
+        nation, sep, amount = value.partition("=")
+        try:
+            shares[nation.strip().upper()] = float(amount)
+        except ValueError as exc:
+            raise ValidationFailed.of("share", f"'{value}' is not NATION=PERCENT") from exc
+        if not sep:
+            raise ValidationFailed.of("share", f"'{value}' is not NATION=PERCENT")
+    return shares
+
+
+def register(app: typer.Typer) -> None:
+    agreements = typer.Typer(help="MoUs, project arrangements and other agreements.",
+                             no_args_is_help=True)
+    app.add_typer(agreements, name="agreements")
+
+    @agreements.command("list")
+    def agreements_list(
+        q: Annotated[str | None, typer.Option(help="Search reference and title.")] = None,
+        kind: Annotated[AgreementKind | None, typer.Option()] = None,
+        status: Annotated[AgreementStatus | None, typer.Option()] = None,
+        nation: Annotated[str | None, typer.Option(help="A party's nation.")] = None,
+        limit: int = 50,
+        offset: int = 0,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List agreements."""
+        page = build(PageRequest, limit=limit, offset=offset)
+        emit(services.list_agreements(uow(), operator(), page, q=q, kind=kind, status=status,
+                                      nation=nation), as_json, COLUMNS)
+
+    @agreements.command("show")
+    def agreements_show(agreement: str, as_json: JsonOpt = False) -> None:
+        """Show an agreement with parties, terms, history and amendments."""
+        emit(services.get_agreement(uow(), operator(), parse_uuid(agreement, "agreement")), as_json)
+
+    @agreements.command("create")
+    def agreements_create(
+        reference: Annotated[str, typer.Option()],
+        title: Annotated[str, typer.Option()],
+        kind: Annotated[AgreementKind, typer.Option()],
+        party: Annotated[list[str], typer.Option(help="Repeat: organisation id or short name.")],
+        effective_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
+        expires_on: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD")] = None,
+        parent: Annotated[str | None, typer.Option(help="Parent agreement id.")] = None,
+        ceiling: Annotated[int, typer.Option(help="Classification ceiling, 0-4.")] = 0,
+        releasable: Annotated[list[str] | None, typer.Option(help="Repeat: nation or group.")]
+        = None,
+        decision_rule: Annotated[DecisionRule, typer.Option()] = DecisionRule.UNANIMITY,
+        qualified_majority: Annotated[int | None, typer.Option(help="Percent.")] = None,
+        ip_regime: Annotated[IpRegime, typer.Option()] = (
+            IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
+        ),
+        cost_share_rule: Annotated[CostShareRule, typer.Option()] = CostShareRule.EQUAL,
+        share: Annotated[list[str] | None, typer.Option(help="Repeat: NATION=PERCENT.")] = None,
+        summary: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record an agreement (as a draft)."""
+        data = build(
+            AgreementIn, reference=reference, title=title, kind=kind,
+            parties=[{"organisation_id": organisation_id(p, "party")} for p in party],
+            effective_from=effective_from, expires_on=expires_on,
+            parent_id=parse_uuid(parent, "parent") if parent else None,
+            classification_ceiling=ceiling, default_releasability=releasable,
+            decision_rule=decision_rule, qualified_majority_percent=qualified_majority,
+            ip_regime=ip_regime, cost_share_rule=cost_share_rule, cost_shares=_shares(share),
+            summary=summary,
+        )
+        emit(services.create_agreement(uow(), operator(), data), as_json)
+
+    @agreements.command("update")
+    def agreements_update(
+        agreement: str,
+        title: Annotated[str | None, typer.Option()] = None,
+        effective_from: Annotated[str | None, typer.Option("--from")] = None,
+        expires_on: Annotated[str | None, typer.Option("--until")] = None,
+        ceiling: Annotated[int | None, typer.Option()] = None,
+        releasable: Annotated[list[str] | None, typer.Option()] = None,
+        decision_rule: Annotated[DecisionRule | None, typer.Option()] = None,
+        qualified_majority: Annotated[int | None, typer.Option()] = None,
+        ip_regime: Annotated[IpRegime | None, typer.Option()] = None,
+        cost_share_rule: Annotated[CostShareRule | None, typer.Option()] = None,
+        share: Annotated[list[str] | None, typer.Option()] = None,
+        party: Annotated[list[str] | None, typer.Option(help="Replaces all parties.")] = None,
+        summary: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Change an agreement's dates, terms or parties."""
+        data = build(
+            AgreementUpdate, title=title, effective_from=effective_from, expires_on=expires_on,
+            classification_ceiling=ceiling, default_releasability=releasable,
+            decision_rule=decision_rule, qualified_majority_percent=qualified_majority,
+            ip_regime=ip_regime, cost_share_rule=cost_share_rule, cost_shares=_shares(share),
+            parties=[{"organisation_id": organisation_id(p, "party")} for p in party]
+            if party else None,
+            summary=summary,
+        )
+        emit(services.update_agreement(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+             as_json)
+
+    @agreements.command("status")
+    def agreements_status(
+        agreement: str,
+        to: Annotated[AgreementStatus, typer.Option(help="The new status.")],
+        reason: Annotated[str, typer.Option(help="Why; kept in the history.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Put in force, suspend, terminate or expire an agreement."""
+        data = build(StatusChangeIn, to_status=to, reason=reason)
+        emit(services.change_status(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+             as_json)
+
+    @agreements.command("amend")
+    def agreements_amend(
+        agreement: str,
+        title: Annotated[str, typer.Option()],
+        signed_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+        effective_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
+        summary: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record an amendment."""
+        data = build(AmendmentIn, title=title, signed_on=signed_on, effective_from=effective_from,
+                     summary=summary)
+        emit(services.add_amendment(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+             as_json)

@@ -1,0 +1,61 @@
+"""Entry point: `coalition ...` (also `python -m coalition`)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from coalition.cli import context
+from coalition.errors import CoalitionError, ValidationFailed
+
+app = typer.Typer(
+    help="Coalition: agreements, projects and release decisions for allied defence labs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+#: Exit codes, documented in docs/cli.md.
+EXIT_CODES = {400: 1, 422: 1, 401: 5, 403: 5, 404: 3, 409: 4}
+
+
+def _register() -> None:
+    from coalition.accounts import cli as accounts_cli
+    from coalition.agreements import cli as agreements_cli
+    from coalition.cli import node
+    from coalition.projects import cli as projects_cli
+    from coalition.registry import cli as registry_cli
+
+    node.register(app)
+    registry_cli.register(app)
+    agreements_cli.register(app)
+    projects_cli.register(app)
+    accounts_cli.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=False)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem.field}: {problem.message}", err=True)
+        sys.exit(EXIT_CODES[exc.status])
+    except CoalitionError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        sys.exit(EXIT_CODES.get(exc.status, 1))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
+__all__ = ["app", "context", "main"]

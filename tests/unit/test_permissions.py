@@ -1,0 +1,134 @@
+"""The permission table and the one permission function."""
+
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coalition.accounts.permissions import (
+    ROLE_PERMISSIONS,
+    Grant,
+    Permission,
+    Principal,
+    Role,
+    ScopeKind,
+    Target,
+    authorize,
+)
+
+P = Permission
+ORG_A, ORG_B, PROJECT = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+def holder(*grants: Grant, active: bool = True) -> Principal:
+    return Principal(name="someone", account_id=uuid.uuid4(), active=active, grants=grants)
+
+
+def test_permission_table_is_exactly_as_designed() -> None:
+    read = {P.DIRECTORY_READ}
+    assert ROLE_PERMISSIONS == {
+        Role.NODE_ADMIN: frozenset(Permission),
+        Role.ORGANISATION_ADMIN: frozenset(
+            read | {P.ORGANISATION_UPDATE, P.PERSON_CREATE, P.PERSON_UPDATE, P.CLEARANCE_READ}
+        ),
+        Role.SECURITY_OFFICER: frozenset(
+            read | {P.SECURITY_AGREEMENT_MANAGE, P.PERSON_CREATE, P.PERSON_UPDATE,
+                    P.CLEARANCE_READ, P.CLEARANCE_MANAGE, P.BRIEFING_MANAGE, P.EVENT_READ}
+        ),
+        Role.EXPORT_CONTROL_OFFICER: frozenset(read | {P.CLEARANCE_READ, P.BRIEFING_MANAGE}),
+        Role.PROGRAMME_MANAGER: frozenset(
+            read | {P.AGREEMENT_CREATE, P.AGREEMENT_UPDATE, P.AGREEMENT_STATUS, P.PROJECT_CREATE,
+                    P.PROJECT_UPDATE, P.PROJECT_TEAM_MANAGE, P.PROJECT_PLAN_MANAGE}
+        ),
+        Role.RESEARCHER: frozenset(read),
+        Role.IP_OFFICER: frozenset(read | {P.AGREEMENT_UPDATE}),
+        Role.FINANCE_OFFICER: frozenset(read),
+        Role.AUDITOR: frozenset(read | {P.CLEARANCE_READ, P.EVENT_READ}),
+    }
+
+
+def test_permission_names_follow_scope_resource_action() -> None:
+    for permission in Permission:
+        scope, resource, action = permission.value.split(":")
+        assert scope in {k.value for k in ScopeKind} | {"any"}
+        assert resource and action
+
+
+def test_nobody_without_grants_may_do_anything() -> None:
+    for permission in Permission:
+        decision = authorize(holder(), permission, Target.of([ORG_A], PROJECT))
+        assert not decision.allowed
+        assert str(permission) in decision.reason
+
+
+def test_inactive_principal_is_refused_even_as_node_admin() -> None:
+    admin = holder(Grant(Role.NODE_ADMIN, ScopeKind.NODE), active=False)
+    decision = authorize(admin, P.DIRECTORY_READ, Target.node())
+    assert not decision.allowed and "not active" in decision.reason
+
+
+def test_organisation_role_covers_only_its_organisation() -> None:
+    officer = holder(Grant(Role.SECURITY_OFFICER, ScopeKind.ORGANISATION, ORG_A))
+    assert authorize(officer, P.CLEARANCE_MANAGE, Target.of([ORG_A]))
+    assert not authorize(officer, P.CLEARANCE_MANAGE, Target.of([ORG_B]))
+
+
+def test_organisation_role_cannot_use_node_wide_permissions() -> None:
+    officer = holder(Grant(Role.SECURITY_OFFICER, ScopeKind.ORGANISATION, ORG_A))
+    assert not authorize(officer, P.SECURITY_AGREEMENT_MANAGE, Target.node())
+    org_admin = holder(Grant(Role.NODE_ADMIN, ScopeKind.ORGANISATION, ORG_A))
+    assert not authorize(org_admin, P.ORGANISATION_CREATE, Target.of([ORG_A]))
+
+
+def test_any_role_anywhere_may_read_the_directory() -> None:
+    researcher = holder(Grant(Role.RESEARCHER, ScopeKind.PROJECT, PROJECT))
+    assert authorize(researcher, P.DIRECTORY_READ, Target.node())
+
+
+def test_project_role_covers_its_project_only() -> None:
+    manager = holder(Grant(Role.PROGRAMME_MANAGER, ScopeKind.PROJECT, PROJECT))
+    assert authorize(manager, P.PROJECT_PLAN_MANAGE, Target.of([], PROJECT))
+    assert not authorize(manager, P.PROJECT_PLAN_MANAGE, Target.of([], uuid.uuid4()))
+    assert not authorize(manager, P.PROJECT_CREATE, Target.of([ORG_A], PROJECT))
+
+
+def test_allowed_decision_names_the_grant_used() -> None:
+    manager = holder(Grant(Role.PROGRAMME_MANAGER, ScopeKind.ORGANISATION, ORG_A))
+    decision = authorize(manager, P.PROJECT_CREATE, Target.of([ORG_A]))
+    assert decision.allowed
+    assert "programme_manager" in decision.reason and str(ORG_A) in decision.reason
+
+
+def test_operator_is_allowed_with_a_reason() -> None:
+    decision = authorize(Principal.operator("ops"), P.ACCOUNT_MANAGE, Target.node())
+    assert decision.allowed and "operator" in decision.reason
+
+
+grants = st.builds(
+    Grant,
+    role=st.sampled_from(list(Role)),
+    scope_kind=st.sampled_from(list(ScopeKind)),
+    scope_id=st.sampled_from([None, ORG_A, ORG_B, PROJECT]),
+)
+
+
+@given(st.lists(grants, max_size=4), st.sampled_from(list(Permission)),
+       st.sampled_from([Target.node(), Target.of([ORG_A]), Target.of([ORG_B], PROJECT)]))
+def test_adding_a_grant_never_removes_a_permission(
+    held: list[Grant], permission: Permission, target: Target
+) -> None:
+    before = authorize(holder(*held), permission, target).allowed
+    for extra in (Grant(r, ScopeKind.NODE) for r in Role):
+        after = authorize(holder(*held, extra), permission, target).allowed
+        assert after or not before
+
+
+@given(st.lists(grants, max_size=4), st.sampled_from(list(Permission)))
+def test_a_permission_is_granted_only_by_a_role_that_has_it(
+    held: list[Grant], permission: Permission
+) -> None:
+    decision = authorize(holder(*held), permission, Target.of([ORG_A, ORG_B], PROJECT))
+    if decision.allowed:
+        assert any(permission in ROLE_PERMISSIONS[g.role] for g in held)
