@@ -258,8 +258,8 @@ def add_member(
             raise ValidationFailed.of("left_on", "must not be before joined_on")
         if not any(
             p.organisation_id == person.employer_id
-            and ranges_overlap(data.joined_on, data.left_on or data.joined_on, p.joined_on,
-                               p.withdrew_on)
+            and p.joined_on <= data.joined_on
+            and (p.withdrew_on is None or data.joined_on < p.withdrew_on)
             for p in project.participants
         ):
             raise ValidationFailed.of(

@@ -1,0 +1,92 @@
+"""Server-rendered pages: log-in, CSRF, access, forms with per-field errors."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.factories import PASSWORD
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def web_login(client: TestClient, username: str = "admin") -> None:
+    token = form_token(client.get("/login").text)
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": token, "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_pages_redirect_to_log_in_with_next(client: TestClient) -> None:
+    response = client.get("/organisations?q=lab", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/organisations%3Fq%3Dlab"
+
+
+def test_log_in_form_without_csrf_token_is_refused(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_log_in_does_not_redirect_off_site(client: TestClient) -> None:
+    token = form_token(client.get("/login").text)
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                           "csrf_token": token, "next": "//evil.example/"},
+                           follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_failed_log_in_says_so_without_saying_why(client: TestClient) -> None:
+    token = form_token(client.get("/login").text)
+    response = client.post("/login", data={"username": "admin", "password": "wrong",
+                                           "csrf_token": token})
+    assert response.status_code == 401
+    assert "wrong username or password" in response.text
+
+
+def test_dashboard_shows_counts(client: TestClient) -> None:
+    web_login(client)
+    page = client.get("/").text
+    assert "Agreements in force" in page and "Clearances expiring" in page
+
+
+def test_researcher_dashboard_does_not_mention_clearance_expiries(client: TestClient) -> None:
+    web_login(client, "reader")
+    assert "Clearances expiring" not in client.get("/").text
+
+
+def test_new_organisation_form_shows_field_errors(client: TestClient) -> None:
+    web_login(client)
+    token = form_token(client.get("/organisations/new").text)
+    response = client.post("/organisations/new", data={
+        "csrf_token": token, "name": "Dup", "short_name": "UKSL", "kind": "lab",
+        "nation_code": "GBR"})
+    assert response.status_code == 409
+    assert "already exists" in response.text
+    missing = client.post("/organisations/new", data={"csrf_token": token, "kind": "lab"})
+    assert missing.status_code == 422
+    assert 'id="e-name"' in missing.text and 'id="e-nation_code"' in missing.text
+
+
+def test_organisation_created_through_the_form_is_listed(client: TestClient) -> None:
+    web_login(client)
+    token = form_token(client.get("/organisations/new").text)
+    created = client.post("/organisations/new", data={
+        "csrf_token": token, "name": "Royal Optics Lab", "short_name": "ROL", "kind": "lab",
+        "nation_code": "GBR"}, follow_redirects=True)
+    assert created.status_code == 200 and "Organisation ROL created." in created.text
+    assert "Royal Optics Lab" in client.get("/organisations?q=optics").text
+
+
+def test_log_out_ends_the_session(client: TestClient) -> None:
+    web_login(client)
+    token = form_token(client.get("/").text)
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/", follow_redirects=False).status_code == 303
