@@ -63,7 +63,7 @@ def postgres_engine(worker_id: str) -> Iterator[Engine]:
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001  (any connection failure means "no server")
+    except Exception as exc:
         admin.dispose()
         reason = f"PostgreSQL not reachable at {url}: {type(exc).__name__}"
         if require_flag("COALITION_REQUIRE_POSTGRES"):

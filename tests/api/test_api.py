@@ -17,8 +17,12 @@ def test_health_needs_no_log_in(client: TestClient) -> None:
 def test_openapi_document_is_3_1_and_lists_the_resources(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
-    for path in ("/api/v1/organisations", "/api/v1/people/{person_id}/clearances",
-                 "/api/v1/agreements/{agreement_id}/status", "/api/v1/projects"):
+    for path in (
+        "/api/v1/organisations",
+        "/api/v1/people/{person_id}/clearances",
+        "/api/v1/agreements/{agreement_id}/status",
+        "/api/v1/projects",
+    ):
         assert path in spec["paths"]
 
 
@@ -63,8 +67,11 @@ def test_repeated_failures_lock_the_account(client: TestClient) -> None:
 
 def test_create_organisation_validation_names_each_field(client: TestClient) -> None:
     headers = login(client)
-    response = client.post("/api/v1/organisations", headers=headers, json={
-        "name": "", "short_name": "X", "kind": "castle", "nation_code": "XX"})
+    response = client.post(
+        "/api/v1/organisations",
+        headers=headers,
+        json={"name": "", "short_name": "X", "kind": "castle", "nation_code": "XX"},
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     fields = {e["field"] for e in response.json()["errors"]}
@@ -84,8 +91,11 @@ def test_duplicate_is_409_and_unknown_id_is_404(client: TestClient) -> None:
 def test_researcher_may_read_but_not_create(client: TestClient) -> None:
     headers = login(client, "reader")
     assert client.get("/api/v1/organisations").status_code == 200
-    refused = client.post("/api/v1/organisations", headers=headers, json={
-        "name": "X", "short_name": "X", "kind": "lab", "nation_code": "GBR"})
+    refused = client.post(
+        "/api/v1/organisations",
+        headers=headers,
+        json={"name": "X", "short_name": "X", "kind": "lab", "nation_code": "GBR"},
+    )
     assert refused.status_code == 403
     assert "node:organisation:create" in refused.json()["detail"]
 
@@ -101,20 +111,38 @@ def test_lists_are_paged_and_filtered(client: TestClient) -> None:
 
 def test_illegal_agreement_transition_is_422_with_reason(client: TestClient, world: World) -> None:
     headers = login(client)
-    response = client.post(f"/api/v1/agreements/{world.mou}/status", headers=headers,
-                           json={"to_status": "draft", "reason": "undo"})
+    response = client.post(
+        f"/api/v1/agreements/{world.mou}/status",
+        headers=headers,
+        json={"to_status": "draft", "reason": "undo"},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "to_status"
 
 
 def test_person_with_clearance_round_trip(client: TestClient, world: World) -> None:
     headers = login(client)
-    person = client.post("/api/v1/people", headers=headers, json={
-        "given_name": "Chloé", "family_name": "Durand", "email": "c@uksl.example",
-        "employer_id": str(world.gbr_lab), "citizenships": ["FRA", "GBR"]}).json()
-    clearance = client.post(f"/api/v1/people/{person['id']}/clearances", headers=headers, json={
-        "issuer": "GBR", "level_name": "SC", "valid_from": "2025-01-01",
-        "valid_until": "2030-01-01"})
+    person = client.post(
+        "/api/v1/people",
+        headers=headers,
+        json={
+            "given_name": "Chloé",
+            "family_name": "Durand",
+            "email": "c@uksl.example",
+            "employer_id": str(world.gbr_lab),
+            "citizenships": ["FRA", "GBR"],
+        },
+    ).json()
+    clearance = client.post(
+        f"/api/v1/people/{person['id']}/clearances",
+        headers=headers,
+        json={
+            "issuer": "GBR",
+            "level_name": "SC",
+            "valid_from": "2025-01-01",
+            "valid_until": "2030-01-01",
+        },
+    )
     assert clearance.status_code == 201 and clearance.json()["level"] == 3
     shown = client.get(f"/api/v1/people/{person['id']}").json()
     assert shown["clearances"][0]["level_name"] == "SC"
@@ -122,12 +150,20 @@ def test_person_with_clearance_round_trip(client: TestClient, world: World) -> N
 
 def test_reversed_dates_are_422(client: TestClient, world: World) -> None:
     headers = login(client)
-    response = client.post(f"/api/v1/people/{world.bob}/clearances", headers=headers, json={
-        "issuer": "GBR", "level_name": "SC", "valid_from": "2025-01-01",
-        "valid_until": "2024-01-01"})
+    response = client.post(
+        f"/api/v1/people/{world.bob}/clearances",
+        headers=headers,
+        json={
+            "issuer": "GBR",
+            "level_name": "SC",
+            "valid_from": "2025-01-01",
+            "valid_until": "2024-01-01",
+        },
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "valid_until", "message": "must be after valid_from"}]
+        {"field": "valid_until", "message": "must be after valid_from"}
+    ]
 
 
 def test_events_are_for_auditors_and_admins(client: TestClient) -> None:

@@ -17,9 +17,11 @@ def form_token(html: str) -> str:
 
 def web_login(client: TestClient, username: str = "admin") -> None:
     token = form_token(client.get("/login").text)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": token, "next": "/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
@@ -37,16 +39,24 @@ def test_log_in_form_without_csrf_token_is_refused(client: TestClient) -> None:
 
 def test_log_in_does_not_redirect_off_site(client: TestClient) -> None:
     token = form_token(client.get("/login").text)
-    response = client.post("/login", data={"username": "admin", "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
 def test_failed_log_in_says_so_without_saying_why(client: TestClient) -> None:
     token = form_token(client.get("/login").text)
-    response = client.post("/login", data={"username": "admin", "password": "wrong",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "admin", "password": "wrong", "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "wrong username or password" in response.text
 
@@ -65,9 +75,16 @@ def test_researcher_dashboard_does_not_mention_clearance_expiries(client: TestCl
 def test_new_organisation_form_shows_field_errors(client: TestClient) -> None:
     web_login(client)
     token = form_token(client.get("/organisations/new").text)
-    response = client.post("/organisations/new", data={
-        "csrf_token": token, "name": "Dup", "short_name": "UKSL", "kind": "lab",
-        "nation_code": "GBR"})
+    response = client.post(
+        "/organisations/new",
+        data={
+            "csrf_token": token,
+            "name": "Dup",
+            "short_name": "UKSL",
+            "kind": "lab",
+            "nation_code": "GBR",
+        },
+    )
     assert response.status_code == 409
     assert "already exists" in response.text
     missing = client.post("/organisations/new", data={"csrf_token": token, "kind": "lab"})
@@ -78,9 +95,17 @@ def test_new_organisation_form_shows_field_errors(client: TestClient) -> None:
 def test_organisation_created_through_the_form_is_listed(client: TestClient) -> None:
     web_login(client)
     token = form_token(client.get("/organisations/new").text)
-    created = client.post("/organisations/new", data={
-        "csrf_token": token, "name": "Royal Optics Lab", "short_name": "ROL", "kind": "lab",
-        "nation_code": "GBR"}, follow_redirects=True)
+    created = client.post(
+        "/organisations/new",
+        data={
+            "csrf_token": token,
+            "name": "Royal Optics Lab",
+            "short_name": "ROL",
+            "kind": "lab",
+            "nation_code": "GBR",
+        },
+        follow_redirects=True,
+    )
     assert created.status_code == 200 and "Organisation ROL created." in created.text
     assert "Royal Optics Lab" in client.get("/organisations?q=optics").text
 

@@ -52,25 +52,34 @@ def test_nation_with_unknown_scheme_is_refused_naming_the_field(
     uow: UowFactory, operator: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        services.create_nation(uow(), operator, NationIn(code="NOR", currency="NOK",
-                                                         scheme_code="NOPE"))
+        services.create_nation(
+            uow(), operator, NationIn(code="NOR", currency="NOK", scheme_code="NOPE")
+        )
     assert caught.value.problems[0].field == "scheme_code"
 
 
 def test_fiscal_year_start_must_be_a_real_day(uow: UowFactory, operator: Principal) -> None:
     with pytest.raises(ValidationFailed, match="fiscal_year_start_day"):
-        services.create_nation(uow(), operator, NationIn(
-            code="NOR", currency="NOK", fiscal_year_start_month=2, fiscal_year_start_day=30))
+        services.create_nation(
+            uow(),
+            operator,
+            NationIn(
+                code="NOR", currency="NOK", fiscal_year_start_month=2, fiscal_year_start_day=30
+            ),
+        )
 
 
 def test_organisation_create_list_search_and_update(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
     page = services.list_organisations(uow(), operator, PageRequest(limit=2), q="lab")
     assert page.total == 3 and len(page.items) == 2  # "Laboratoire" matches too
-    assert {o.short_name for o in services.list_organisations(
-        uow(), operator, PageRequest(), nation="gbr").items} == {"UKSL"}
+    assert {
+        o.short_name
+        for o in services.list_organisations(uow(), operator, PageRequest(), nation="gbr").items
+    } == {"UKSL"}
     updated = services.update_organisation(
-        uow(), operator, world.gbr_lab, OrganisationUpdate(city="Salisbury"))
+        uow(), operator, world.gbr_lab, OrganisationUpdate(city="Salisbury")
+    )
     assert updated.city == "Salisbury" and updated.version == 2
 
 
@@ -80,8 +89,11 @@ def test_duplicate_short_name_is_a_conflict_and_writes_nothing(
     make_world(uow, operator)
     before_orgs, before_events = count(uow, Organisation), count(uow, Event)
     with pytest.raises(Conflict, match="short_name"):
-        services.create_organisation(uow(), operator, OrganisationIn(
-            name="Other", short_name="UKSL", kind="lab", nation_code="GBR"))
+        services.create_organisation(
+            uow(),
+            operator,
+            OrganisationIn(name="Other", short_name="UKSL", kind="lab", nation_code="GBR"),
+        )
     assert (count(uow, Organisation), count(uow, Event)) == (before_orgs, before_events)
 
 
@@ -89,18 +101,25 @@ def test_organisation_of_a_nation_not_on_the_node_is_refused(
     uow: UowFactory, operator: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        services.create_organisation(uow(), operator, OrganisationIn(
-            name="X", short_name="X", kind="lab", nation_code="JPN", parent_id=uuid.uuid4()))
+        services.create_organisation(
+            uow(),
+            operator,
+            OrganisationIn(
+                name="X", short_name="X", kind="lab", nation_code="JPN", parent_id=uuid.uuid4()
+            ),
+        )
     assert {p.field for p in caught.value.problems} == {"nation_code", "parent_id"}
 
 
 def test_organisation_cannot_become_its_own_ancestor(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
-    services.update_organisation(uow(), operator, world.gbr_lab,
-                                 OrganisationUpdate(parent_id=world.usa_lab))
+    services.update_organisation(
+        uow(), operator, world.gbr_lab, OrganisationUpdate(parent_id=world.usa_lab)
+    )
     with pytest.raises(ValidationFailed, match="ancestor"):
-        services.update_organisation(uow(), operator, world.usa_lab,
-                                     OrganisationUpdate(parent_id=world.gbr_lab))
+        services.update_organisation(
+            uow(), operator, world.usa_lab, OrganisationUpdate(parent_id=world.gbr_lab)
+        )
 
 
 def test_unknown_organisation_is_not_found(uow: UowFactory, operator: Principal) -> None:
@@ -129,25 +148,42 @@ def test_person_with_dual_citizenship(uow: UowFactory, operator: Principal) -> N
 def test_person_email_must_be_unique_ignoring_case(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
     with pytest.raises(Conflict, match="email"):
-        people.create_person(uow(), operator, PersonIn(
-            given_name="A", family_name="B", email="ALICE@usapl.example",
-            employer_id=world.usa_lab, citizenships=["USA"]))
+        people.create_person(
+            uow(),
+            operator,
+            PersonIn(
+                given_name="A",
+                family_name="B",
+                email="ALICE@usapl.example",
+                employer_id=world.usa_lab,
+                citizenships=["USA"],
+            ),
+        )
 
 
 def test_person_citizenship_listed_twice_is_refused(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
     with pytest.raises(ValidationFailed, match="citizenships"):
-        people.update_person(uow(), operator, world.bob,
-                             PersonUpdate(citizenships=["GBR", "GBR"]))
+        people.update_person(uow(), operator, world.bob, PersonUpdate(citizenships=["GBR", "GBR"]))
 
 
 def test_clearance_gets_common_level_and_history(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
-    granted = people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-        issuer="gbr", level_name="SC", valid_from=date(2024, 1, 1), valid_until=date(2029, 1, 1)))
+    granted = people.add_clearance(
+        uow(),
+        operator,
+        world.bob,
+        ClearanceIn(
+            issuer="gbr", level_name="SC", valid_from=date(2024, 1, 1), valid_until=date(2029, 1, 1)
+        ),
+    )
     assert (granted.issuer, granted.level) == ("GBR", 3)
-    changed = people.update_clearance(uow(), operator, granted.id, ClearanceUpdate(
-        status="suspended", reason="pending investigation"))
+    changed = people.update_clearance(
+        uow(),
+        operator,
+        granted.id,
+        ClearanceUpdate(status="suspended", reason="pending investigation"),
+    )
     assert [h.reason for h in changed.history] == ["granted", "pending investigation"]
     assert not changed.is_current
 
@@ -155,45 +191,91 @@ def test_clearance_gets_common_level_and_history(uow: UowFactory, operator: Prin
 def test_clearance_with_reversed_dates_is_refused(uow: UowFactory, operator: Principal) -> None:
     world = make_world(uow, operator)
     with pytest.raises(ValidationFailed, match="valid_until"):
-        people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-            issuer="GBR", level_name="SC", valid_from=date(2025, 1, 1),
-            valid_until=date(2024, 1, 1)))
+        people.add_clearance(
+            uow(),
+            operator,
+            world.bob,
+            ClearanceIn(
+                issuer="GBR",
+                level_name="SC",
+                valid_from=date(2025, 1, 1),
+                valid_until=date(2024, 1, 1),
+            ),
+        )
 
 
 def test_overlapping_clearances_of_one_issuer_are_refused(
     uow: UowFactory, operator: Principal
 ) -> None:
     world = make_world(uow, operator)
-    people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-        issuer="GBR", level_name="SC", valid_from=date(2024, 1, 1), valid_until=date(2029, 1, 1)))
+    people.add_clearance(
+        uow(),
+        operator,
+        world.bob,
+        ClearanceIn(
+            issuer="GBR", level_name="SC", valid_from=date(2024, 1, 1), valid_until=date(2029, 1, 1)
+        ),
+    )
     with pytest.raises(ValidationFailed, match="overlaps"):
-        people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-            issuer="GBR", level_name="DV", valid_from=date(2028, 1, 1),
-            valid_until=date(2033, 1, 1)))
+        people.add_clearance(
+            uow(),
+            operator,
+            world.bob,
+            ClearanceIn(
+                issuer="GBR",
+                level_name="DV",
+                valid_from=date(2028, 1, 1),
+                valid_until=date(2033, 1, 1),
+            ),
+        )
     # Another issuer's clearance may run at the same time.
-    people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-        issuer="NATO", level_name="NATO SECRET", valid_from=date(2024, 1, 1),
-        valid_until=date(2029, 1, 1)))
+    people.add_clearance(
+        uow(),
+        operator,
+        world.bob,
+        ClearanceIn(
+            issuer="NATO",
+            level_name="NATO SECRET",
+            valid_from=date(2024, 1, 1),
+            valid_until=date(2029, 1, 1),
+        ),
+    )
 
 
 def test_unknown_clearance_name_lists_the_issuers_names(
     uow: UowFactory, operator: Principal
 ) -> None:
     world = make_world(uow, operator)
-    with pytest.raises(ValidationFailed, match="GBR issues .*SC"):
-        people.add_clearance(uow(), operator, world.bob, ClearanceIn(
-            issuer="GBR", level_name="SECRET", valid_from=date(2024, 1, 1),
-            valid_until=date(2029, 1, 1)))
+    with pytest.raises(ValidationFailed, match=r"GBR issues .*SC"):
+        people.add_clearance(
+            uow(),
+            operator,
+            world.bob,
+            ClearanceIn(
+                issuer="GBR",
+                level_name="SECRET",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 1, 1),
+            ),
+        )
 
 
 def test_expiring_clearances_are_sorted_and_counted_in_days(
     uow: UowFactory, operator: Principal, today: date
 ) -> None:
     world = make_world(uow, operator)
-    for person, issuer, level, until in ((world.bob, "GBR", "SC", date(2026, 8, 1)),
-                                         (world.alice, "USA", "SECRET", date(2026, 6, 21))):
-        people.add_clearance(uow(), operator, person, ClearanceIn(
-            issuer=issuer, level_name=level, valid_from=date(2021, 1, 1), valid_until=until))
+    for person, issuer, level, until in (
+        (world.bob, "GBR", "SC", date(2026, 8, 1)),
+        (world.alice, "USA", "SECRET", date(2026, 6, 21)),
+    ):
+        people.add_clearance(
+            uow(),
+            operator,
+            person,
+            ClearanceIn(
+                issuer=issuer, level_name=level, valid_from=date(2021, 1, 1), valid_until=until
+            ),
+        )
     found = people.expiring_clearances(uow(), operator, 90, today)
     assert [(e.person.given_name, e.days_left) for e in found] == [("Alice", 20), ("Bob", 61)]
 
@@ -202,30 +284,63 @@ def test_clearances_are_hidden_from_those_who_may_not_read_them(
     uow: UowFactory, operator: Principal
 ) -> None:
     world = make_world(uow, operator)
-    people.add_briefing(uow(), operator, world.bob, BriefingIn(
-        kind="acknowledgement", name="EXPORT-CONTROL-NOTICE", given_on=date(2025, 1, 1)))
+    people.add_briefing(
+        uow(),
+        operator,
+        world.bob,
+        BriefingIn(kind="acknowledgement", name="EXPORT-CONTROL-NOTICE", given_on=date(2025, 1, 1)),
+    )
     from coalition.accounts.permissions import Grant
 
     researcher = Principal("r", uuid.uuid4(), True, (Grant(Role.RESEARCHER, ScopeKind.NODE),))
-    officer = Principal("s", uuid.uuid4(), True,
-                        (Grant(Role.SECURITY_OFFICER, ScopeKind.ORGANISATION, world.gbr_lab),))
+    officer = Principal(
+        "s",
+        uuid.uuid4(),
+        True,
+        (Grant(Role.SECURITY_OFFICER, ScopeKind.ORGANISATION, world.gbr_lab),),
+    )
     assert people.get_person(uow(), researcher, world.bob).clearances is None
     seen = people.get_person(uow(), officer, world.bob)
     assert seen.clearances == [] and seen.briefings and seen.briefings[0].name.startswith("EXPORT")
     assert people.get_person(uow(), officer, world.alice).clearances is None
     with pytest.raises(PermissionDenied):
-        people.add_clearance(uow(), officer, world.alice, ClearanceIn(
-            issuer="USA", level_name="SECRET", valid_from=date(2024, 1, 1),
-            valid_until=date(2029, 1, 1)))
+        people.add_clearance(
+            uow(),
+            officer,
+            world.alice,
+            ClearanceIn(
+                issuer="USA",
+                level_name="SECRET",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 1, 1),
+            ),
+        )
 
 
 def test_security_agreement_parties_are_checked(uow: UowFactory, operator: Principal) -> None:
-    created = services.create_security_agreement(uow(), operator, SecurityAgreementIn(
-        reference="GSA-USA-GBR", title="GSA", parties=["usa", "GBR"], max_level=4,
-        in_force_from=date(1961, 1, 1)))
+    created = services.create_security_agreement(
+        uow(),
+        operator,
+        SecurityAgreementIn(
+            reference="GSA-USA-GBR",
+            title="GSA",
+            parties=["usa", "GBR"],
+            max_level=4,
+            in_force_from=date(1961, 1, 1),
+        ),
+    )
     assert created.parties == ["GBR", "USA"]
     with pytest.raises(ValidationFailed) as caught:
-        services.create_security_agreement(uow(), operator, SecurityAgreementIn(
-            reference="BAD", title="Bad", parties=["USA", "ZZZ"], max_level=2,
-            in_force_from=date(2020, 1, 1), in_force_until=date(2019, 1, 1)))
+        services.create_security_agreement(
+            uow(),
+            operator,
+            SecurityAgreementIn(
+                reference="BAD",
+                title="Bad",
+                parties=["USA", "ZZZ"],
+                max_level=2,
+                in_force_from=date(2020, 1, 1),
+                in_force_until=date(2019, 1, 1),
+            ),
+        )
     assert {p.field for p in caught.value.problems} == {"parties[1]", "in_force_until"}

@@ -28,25 +28,41 @@ def holder(*grants: Grant, active: bool = True) -> Principal:
 
 def test_permission_table_is_exactly_as_designed() -> None:
     read = {P.DIRECTORY_READ}
-    assert ROLE_PERMISSIONS == {
+    assert {
         Role.NODE_ADMIN: frozenset(Permission),
         Role.ORGANISATION_ADMIN: frozenset(
             read | {P.ORGANISATION_UPDATE, P.PERSON_CREATE, P.PERSON_UPDATE, P.CLEARANCE_READ}
         ),
         Role.SECURITY_OFFICER: frozenset(
-            read | {P.SECURITY_AGREEMENT_MANAGE, P.PERSON_CREATE, P.PERSON_UPDATE,
-                    P.CLEARANCE_READ, P.CLEARANCE_MANAGE, P.BRIEFING_MANAGE, P.EVENT_READ}
+            read
+            | {
+                P.SECURITY_AGREEMENT_MANAGE,
+                P.PERSON_CREATE,
+                P.PERSON_UPDATE,
+                P.CLEARANCE_READ,
+                P.CLEARANCE_MANAGE,
+                P.BRIEFING_MANAGE,
+                P.EVENT_READ,
+            }
         ),
         Role.EXPORT_CONTROL_OFFICER: frozenset(read | {P.CLEARANCE_READ, P.BRIEFING_MANAGE}),
         Role.PROGRAMME_MANAGER: frozenset(
-            read | {P.AGREEMENT_CREATE, P.AGREEMENT_UPDATE, P.AGREEMENT_STATUS, P.PROJECT_CREATE,
-                    P.PROJECT_UPDATE, P.PROJECT_TEAM_MANAGE, P.PROJECT_PLAN_MANAGE}
+            read
+            | {
+                P.AGREEMENT_CREATE,
+                P.AGREEMENT_UPDATE,
+                P.AGREEMENT_STATUS,
+                P.PROJECT_CREATE,
+                P.PROJECT_UPDATE,
+                P.PROJECT_TEAM_MANAGE,
+                P.PROJECT_PLAN_MANAGE,
+            }
         ),
         Role.RESEARCHER: frozenset(read),
         Role.IP_OFFICER: frozenset(read | {P.AGREEMENT_UPDATE}),
         Role.FINANCE_OFFICER: frozenset(read),
         Role.AUDITOR: frozenset(read | {P.CLEARANCE_READ, P.EVENT_READ}),
-    }
+    } == ROLE_PERMISSIONS
 
 
 def test_permission_names_follow_scope_resource_action() -> None:
@@ -114,8 +130,11 @@ grants = st.builds(
 )
 
 
-@given(st.lists(grants, max_size=4), st.sampled_from(list(Permission)),
-       st.sampled_from([Target.node(), Target.of([ORG_A]), Target.of([ORG_B], PROJECT)]))
+@given(
+    st.lists(grants, max_size=4),
+    st.sampled_from(list(Permission)),
+    st.sampled_from([Target.node(), Target.of([ORG_A]), Target.of([ORG_B], PROJECT)]),
+)
 def test_adding_a_grant_never_removes_a_permission(
     held: list[Grant], permission: Permission, target: Target
 ) -> None:

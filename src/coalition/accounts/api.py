@@ -36,7 +36,9 @@ class LoginOut(BaseModel):
 @router.post("/auth/login", summary="Log in and receive a session cookie")
 def login(data: LoginIn, request: Request, uow: UowDep, settings: SettingsDep) -> LoginOut:
     principal, epoch = services.authenticate(
-        uow, data.username, data.password.get_secret_value(),
+        uow,
+        data.username,
+        data.password.get_secret_value(),
         max_failures=settings.login_max_failures,
         lockout_seconds=settings.login_lockout_seconds,
         source=request.client.host if request.client else "unknown",
@@ -95,7 +97,9 @@ def get_account(account_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> Acco
 
 
 @router.post("/accounts/{account_id}/roles", status_code=status.HTTP_201_CREATED)
-def grant_role(account_id: uuid.UUID, data: GrantIn, actor: ApiPrincipal, uow: UowDep) -> AccountOut:
+def grant_role(
+    account_id: uuid.UUID, data: GrantIn, actor: ApiPrincipal, uow: UowDep
+) -> AccountOut:
     return services.grant_role(uow, actor, account_id, data)
 
 
@@ -111,5 +115,7 @@ class StatusIn(BaseModel):
 
 
 @router.put("/accounts/{account_id}/status")
-def set_status(account_id: uuid.UUID, data: StatusIn, actor: ApiPrincipal, uow: UowDep) -> AccountOut:
+def set_status(
+    account_id: uuid.UUID, data: StatusIn, actor: ApiPrincipal, uow: UowDep
+) -> AccountOut:
     return services.set_account_status(uow, actor, account_id, data.status)

@@ -33,7 +33,7 @@ from coalition.store.base import utcnow
 from coalition.store.uow import UnitOfWork
 
 _hasher = PasswordHasher()
-TOKEN_PREFIX = "coal_"
+TOKEN_PREFIX = "coal_"  # noqa: S105  (a label that makes leaked tokens easy to scan for)
 # Verifying against a fixed hash when the user is unknown keeps the time of a failed
 # log-in the same whether or not the account exists.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -71,7 +71,10 @@ def create_account(uow: UnitOfWork, actor: Principal, data: AccountIn) -> Accoun
         uow.add(account)
         uow.flush()
         record_event(
-            uow, actor, "accounts:account:create", account,
+            uow,
+            actor,
+            "accounts:account:create",
+            account,
             {"username": data.username, "grants": [g.model_dump() for g in data.grants]},
         )
         uow.commit()
@@ -124,9 +127,15 @@ def revoke_role(
             raise NotFound("the account holds no such role assignment")
         account.roles.remove(match[0])
         record_event(
-            uow, actor, "accounts:role:revoke", account,
-            {"role": match[0].role, "scope_kind": match[0].scope_kind,
-             "scope_id": match[0].scope_id},
+            uow,
+            actor,
+            "accounts:role:revoke",
+            account,
+            {
+                "role": match[0].role,
+                "scope_kind": match[0].scope_kind,
+                "scope_id": match[0].scope_id,
+            },
         )
         uow.commit()
         return AccountOut.model_validate(account)
@@ -296,9 +305,9 @@ def create_token(uow: UnitOfWork, actor: Principal, data: TokenIn) -> NewToken:
 def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenOut]:
     with uow:
         rows = uow.session.scalars(
-            select(ApiToken).where(ApiToken.account_id == actor.account_id).order_by(
-                ApiToken.created_at
-            )
+            select(ApiToken)
+            .where(ApiToken.account_id == actor.account_id)
+            .order_by(ApiToken.created_at)
         )
         return [TokenOut.model_validate(t) for t in rows]
 

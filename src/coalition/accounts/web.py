@@ -28,14 +28,18 @@ def login(request: Request, form: CheckedForm, uow: UowDep, settings: SettingsDe
     target = safe_next(str(form.get("next", "/")))
     try:
         principal, epoch = services.authenticate(
-            uow, username, str(form.get("password", "")),
+            uow,
+            username,
+            str(form.get("password", "")),
             max_failures=settings.login_max_failures,
             lockout_seconds=settings.login_lockout_seconds,
             source=request.client.host if request.client else "unknown",
         )
     except CoalitionError as exc:
         return render(
-            request, "accounts/login.html", None,
+            request,
+            "accounts/login.html",
+            None,
             {"next": target, "values": {"username": username}, "errors": {"_form": exc.detail}},
             status_code=exc.status,
         )
@@ -55,8 +59,9 @@ def _account_page(request: Request, actor: WebPrincipal, uow: UowDep, **extra: o
     assert actor.account_id is not None
     account = services.get_account(uow, actor, actor.account_id)
     tokens = services.list_tokens(uow, actor)
-    return render(request, "accounts/account.html", actor,
-                  {"account": account, "tokens": tokens, **extra})
+    return render(
+        request, "accounts/account.html", actor, {"account": account, "tokens": tokens, **extra}
+    )
 
 
 @router.get("/account")

@@ -35,7 +35,13 @@ def list_agreements(
     nation: str | None = None,
 ) -> Page[AgreementSummary]:
     return services.list_agreements(
-        uow, actor, page, q=q, kind=kind, status=status, organisation_id=organisation_id,
+        uow,
+        actor,
+        page,
+        q=q,
+        kind=kind,
+        status=status,
+        organisation_id=organisation_id,
         nation=nation,
     )
 

@@ -41,8 +41,9 @@ def _shares(values: list[str] | None) -> dict[str, float] | None:
 
 
 def register(app: typer.Typer) -> None:
-    agreements = typer.Typer(help="MoUs, project arrangements and other agreements.",
-                             no_args_is_help=True)
+    agreements = typer.Typer(
+        help="MoUs, project arrangements and other agreements.", no_args_is_help=True
+    )
     app.add_typer(agreements, name="agreements")
 
     @agreements.command("list")
@@ -57,8 +58,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List agreements."""
         page = build(PageRequest, limit=limit, offset=offset)
-        emit(services.list_agreements(uow(), operator(), page, q=q, kind=kind, status=status,
-                                      nation=nation), as_json, COLUMNS)
+        emit(
+            services.list_agreements(
+                uow(), operator(), page, q=q, kind=kind, status=status, nation=nation
+            ),
+            as_json,
+            COLUMNS,
+        )
 
     @agreements.command("show")
     def agreements_show(agreement: str, as_json: JsonOpt = False) -> None:
@@ -75,8 +81,9 @@ def register(app: typer.Typer) -> None:
         expires_on: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD")] = None,
         parent: Annotated[str | None, typer.Option(help="Parent agreement id.")] = None,
         ceiling: Annotated[int, typer.Option(help="Classification ceiling, 0-4.")] = 0,
-        releasable: Annotated[list[str] | None, typer.Option(help="Repeat: nation or group.")]
-        = None,
+        releasable: Annotated[
+            list[str] | None, typer.Option(help="Repeat: nation or group.")
+        ] = None,
         decision_rule: Annotated[DecisionRule, typer.Option()] = DecisionRule.UNANIMITY,
         qualified_majority: Annotated[int | None, typer.Option(help="Percent.")] = None,
         ip_regime: Annotated[IpRegime, typer.Option()] = (
@@ -89,13 +96,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record an agreement (as a draft)."""
         data = build(
-            AgreementIn, reference=reference, title=title, kind=kind,
+            AgreementIn,
+            reference=reference,
+            title=title,
+            kind=kind,
             parties=[{"organisation_id": organisation_id(p, "party")} for p in party],
-            effective_from=effective_from, expires_on=expires_on,
+            effective_from=effective_from,
+            expires_on=expires_on,
             parent_id=parse_uuid(parent, "parent") if parent else None,
-            classification_ceiling=ceiling, default_releasability=releasable,
-            decision_rule=decision_rule, qualified_majority_percent=qualified_majority,
-            ip_regime=ip_regime, cost_share_rule=cost_share_rule, cost_shares=_shares(share),
+            classification_ceiling=ceiling,
+            default_releasability=releasable,
+            decision_rule=decision_rule,
+            qualified_majority_percent=qualified_majority,
+            ip_regime=ip_regime,
+            cost_share_rule=cost_share_rule,
+            cost_shares=_shares(share),
             summary=summary,
         )
         emit(services.create_agreement(uow(), operator(), data), as_json)
@@ -119,16 +134,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change an agreement's dates, terms or parties."""
         data = build(
-            AgreementUpdate, title=title, effective_from=effective_from, expires_on=expires_on,
-            classification_ceiling=ceiling, default_releasability=releasable,
-            decision_rule=decision_rule, qualified_majority_percent=qualified_majority,
-            ip_regime=ip_regime, cost_share_rule=cost_share_rule, cost_shares=_shares(share),
+            AgreementUpdate,
+            title=title,
+            effective_from=effective_from,
+            expires_on=expires_on,
+            classification_ceiling=ceiling,
+            default_releasability=releasable,
+            decision_rule=decision_rule,
+            qualified_majority_percent=qualified_majority,
+            ip_regime=ip_regime,
+            cost_share_rule=cost_share_rule,
+            cost_shares=_shares(share),
             parties=[{"organisation_id": organisation_id(p, "party")} for p in party]
-            if party else None,
+            if party
+            else None,
             summary=summary,
         )
-        emit(services.update_agreement(uow(), operator(), parse_uuid(agreement, "agreement"), data),
-             as_json)
+        emit(
+            services.update_agreement(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+            as_json,
+        )
 
     @agreements.command("status")
     def agreements_status(
@@ -139,8 +164,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Put in force, suspend, terminate or expire an agreement."""
         data = build(StatusChangeIn, to_status=to, reason=reason)
-        emit(services.change_status(uow(), operator(), parse_uuid(agreement, "agreement"), data),
-             as_json)
+        emit(
+            services.change_status(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+            as_json,
+        )
 
     @agreements.command("amend")
     def agreements_amend(
@@ -152,7 +179,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Record an amendment."""
-        data = build(AmendmentIn, title=title, signed_on=signed_on, effective_from=effective_from,
-                     summary=summary)
-        emit(services.add_amendment(uow(), operator(), parse_uuid(agreement, "agreement"), data),
-             as_json)
+        data = build(
+            AmendmentIn,
+            title=title,
+            signed_on=signed_on,
+            effective_from=effective_from,
+            summary=summary,
+        )
+        emit(
+            services.add_amendment(uow(), operator(), parse_uuid(agreement, "agreement"), data),
+            as_json,
+        )

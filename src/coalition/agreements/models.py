@@ -91,7 +91,9 @@ class Agreement(Entity, Base):
         back_populates="agreement", cascade="all, delete-orphan"
     )
     status_changes: Mapped[list[AgreementStatusChange]] = relationship(
-        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementStatusChange.at"
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="AgreementStatusChange.at",
     )
     amendments: Mapped[list[Amendment]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="Amendment.number"

@@ -47,7 +47,9 @@ def check_terms(
         if any(v <= 0 for v in cost_shares.values()):
             problems.add("cost_shares", "every share must be above 0")
     elif cost_shares:
-        problems.add("cost_shares", f"only allowed with cost_share_rule {CostShareRule.FIXED_SHARES}")
+        problems.add(
+            "cost_shares", f"only allowed with cost_share_rule {CostShareRule.FIXED_SHARES}"
+        )
 
 
 def is_in_force_on(

@@ -126,7 +126,7 @@ class AgreementOut(AgreementSummary):
     parties: list[PartyOut]
     status_changes: list[StatusChangeOut]
     amendments: list[AmendmentOut]
-    children: list[AgreementSummary] = []
+    children: list[AgreementSummary] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     version: int

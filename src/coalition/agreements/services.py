@@ -31,8 +31,8 @@ from coalition.agreements.schemas import (
 )
 from coalition.common.access import require
 from coalition.common.events import changed_fields, record_event
-from coalition.common.validation import nation_code
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
+from coalition.common.validation import nation_code
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
 from coalition.registry.models import NationGroup, Organisation
 from coalition.registry.services import organisation_target
@@ -78,7 +78,7 @@ def list_agreements(
     nation: str | None = None,
 ) -> Page[AgreementSummary]:
     require(actor, Permission.DIRECTORY_READ, Target.node())
-    query: Select[tuple[Agreement]] = select(Agreement).order_by(Agreement.reference)
+    query: Select[Agreement] = select(Agreement).order_by(Agreement.reference)
     if q:
         pattern = like_pattern(q)
         query = query.where(
@@ -90,7 +90,9 @@ def list_agreements(
     if status:
         query = query.where(Agreement.status == status)
     if organisation_id:
-        query = query.where(Agreement.parties.any(AgreementParty.organisation_id == organisation_id))
+        query = query.where(
+            Agreement.parties.any(AgreementParty.organisation_id == organisation_id)
+        )
     if nation:
         query = query.where(
             Agreement.parties.any(
@@ -175,12 +177,15 @@ def change_status(
         problem = transition_problem(agreement.status, data.to_status)
         if problem:
             raise ValidationFailed.of("to_status", problem)
-        if data.to_status is AgreementStatus.IN_FORCE and agreement.parent is not None:
-            if agreement.parent.status is not AgreementStatus.IN_FORCE:
-                raise ValidationFailed.of(
-                    "to_status",
-                    f"the parent agreement {agreement.parent.reference} is {agreement.parent.status}",
-                )
+        parent = agreement.parent
+        if (
+            data.to_status is AgreementStatus.IN_FORCE
+            and parent is not None
+            and parent.status is not AgreementStatus.IN_FORCE
+        ):
+            raise ValidationFailed.of(
+                "to_status", f"the parent agreement {parent.reference} is {parent.status}"
+            )
         agreement.status_changes.append(
             AgreementStatusChange(
                 from_status=agreement.status,
@@ -218,9 +223,7 @@ def add_amendment(
 
 
 def get_agreement_row(session: Session, agreement_id: uuid.UUID) -> Agreement:
-    agreement = session.get(
-        Agreement, agreement_id, options=[selectinload(Agreement.parties)]
-    )
+    agreement = session.get(Agreement, agreement_id, options=[selectinload(Agreement.parties)])
     if agreement is None:
         raise NotFound("no agreement with this id")
     return agreement
@@ -239,8 +242,11 @@ def _parties(session: Session, parties: list[PartyIn], problems: Problems) -> li
             continue
         seen.add(organisation.id)
         out.append(
-            AgreementParty(organisation=organisation, organisation_id=organisation.id,
-                           signed_on=party.signed_on)
+            AgreementParty(
+                organisation=organisation,
+                organisation_id=organisation.id,
+                signed_on=party.signed_on,
+            )
         )
     return out
 

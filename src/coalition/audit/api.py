@@ -21,4 +21,6 @@ def list_events(
     object_id: str | None = None,
     actor_name: str | None = None,
 ) -> Page[EventOut]:
-    return services.list_events(uow, actor, page, tag=tag, object_id=object_id, actor_name=actor_name)
+    return services.list_events(
+        uow, actor, page, tag=tag, object_id=object_id, actor_name=actor_name
+    )

@@ -22,7 +22,7 @@ def list_events(
     actor_name: str | None = None,
 ) -> Page[EventOut]:
     require(actor, Permission.EVENT_READ, Target.node())
-    query: Select[tuple[Event]] = select(Event).order_by(Event.id.desc())
+    query: Select[Event] = select(Event).order_by(Event.id.desc())
     if tag:
         query = query.where(Event.tag.startswith(tag, autoescape=True))
     if object_id:

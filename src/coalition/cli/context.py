@@ -51,8 +51,13 @@ def build(model: type[M], **values: Any) -> M:
         return model.model_validate(given)
     except ValidationError as exc:
         raise ValidationFailed.of_many(
-            [(field_name(tuple(e["loc"])).replace("_", "-"),
-              str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()]
+            [
+                (
+                    field_name(tuple(e["loc"])).replace("_", "-"),
+                    str(e["msg"]).removeprefix("Value error, "),
+                )
+                for e in exc.errors()
+            ]
         ) from exc
 
 
@@ -63,22 +68,25 @@ def parse_uuid(value: str, option: str) -> uuid.UUID:
         raise ValidationFailed.of(option, f"'{value}' is not an id") from exc
 
 
-def emit(result: BaseModel | Sequence[BaseModel], as_json: bool, columns: Iterable[str] = ()) -> None:
+def emit(
+    result: BaseModel | Sequence[BaseModel], as_json: bool, columns: Iterable[str] = ()
+) -> None:
     """Print JSON for scripts, or a table / a list of facts for people."""
     if as_json:
         if isinstance(result, BaseModel):
             sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         else:
-            sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in result], indent=2) + "\n")
+            sys.stdout.write(
+                json.dumps([r.model_dump(mode="json") for r in result], indent=2) + "\n"
+            )
         return
     if isinstance(result, BaseModel):
         data = result.model_dump(mode="json")
         if "items" in data and "total" in data:
             _table(data["items"], list(columns))
-            console.print(
-                f"{data['offset'] + 1 if data['total'] else 0}-{data['offset'] + len(data['items'])}"
-                f" of {data['total']}"
-            )
+            first = data["offset"] + 1 if data["total"] else 0
+            last = data["offset"] + len(data["items"])
+            console.print(f"{first}-{last} of {data['total']}")
             return
         for key, value in data.items():
             console.print(f"[bold]{key}[/bold]: {_cell(value)}", highlight=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from coalition.cli import context
 from coalition.errors import CoalitionError, ValidationFailed
@@ -48,13 +48,18 @@ def main(argv: list[str] | None = None) -> None:
     except CoalitionError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         sys.exit(EXIT_CODES.get(exc.status, 1))
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
+    except TyperException as exc:
+        # Usage errors (missing or malformed options) carry their own text and exit code 2.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
 
 

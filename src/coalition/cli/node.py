@@ -15,11 +15,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 def register(app: typer.Typer) -> None:
     db = typer.Typer(help="Database schema.", no_args_is_help=True)
-    reference = typer.Typer(help="Classification schemes, clearance names, groups.",
-                            no_args_is_help=True)
+    reference = typer.Typer(
+        help="Classification schemes, clearance names, groups.", no_args_is_help=True
+    )
     demo = typer.Typer(help="The demo programme.", no_args_is_help=True)
-    events = typer.Typer(help="The record of changes, log-ins and decisions.",
-                         no_args_is_help=True)
+    events = typer.Typer(help="The record of changes, log-ins and decisions.", no_args_is_help=True)
     app.add_typer(db, name="db")
     app.add_typer(reference, name="reference")
     app.add_typer(demo, name="demo")
@@ -46,8 +46,9 @@ def register(app: typer.Typer) -> None:
 
     @reference.command("load")
     def reference_load(
-        folder: Annotated[Path | None, typer.Option("--dir", help="Folder with the YAML files.")]
-        = None,
+        folder: Annotated[
+            Path | None, typer.Option("--dir", help="Folder with the YAML files.")
+        ] = None,
     ) -> None:
         """Load classification-schemes.yaml and groups.yaml (idempotent)."""
         from coalition.registry.reference import load_reference
@@ -69,10 +70,10 @@ def register(app: typer.Typer) -> None:
             f"{result.people} people, {result.agreements} agreements, {result.projects} projects "
             f"({result.created} objects created now)"
         )
-        console.print("demo log-ins (password for all: [bold]%s[/bold]):" % result.logins[0][1]
-                      if result.logins else "no demo log-ins")
+        if result.logins:
+            console.print(f"demo log-ins (password for all: [bold]{result.logins[0][1]}[/bold]):")
         for username, _password, role in result.logins:
-            console.print(f"  {username:<12} {role}")
+            console.print(f"  {username:<20} {role}")
 
     @app.command("serve")
     def serve(
@@ -107,8 +108,9 @@ def register(app: typer.Typer) -> None:
     @events.command("list")
     def events_list(
         tag: Annotated[str | None, typer.Option(help="Tag prefix, e.g. registry:person")] = None,
-        object_id: Annotated[str | None, typer.Option(help="Only events about this object.")]
-        = None,
+        object_id: Annotated[
+            str | None, typer.Option(help="Only events about this object.")
+        ] = None,
         limit: int = 50,
         offset: int = 0,
         as_json: JsonOpt = False,
@@ -116,6 +118,7 @@ def register(app: typer.Typer) -> None:
         """Show recorded events, newest first."""
         from coalition.audit.services import list_events
 
-        page = list_events(uow(), operator(), PageRequest(limit=limit, offset=offset), tag=tag,
-                           object_id=object_id)
+        page = list_events(
+            uow(), operator(), PageRequest(limit=limit, offset=offset), tag=tag, object_id=object_id
+        )
         emit(page, as_json, ["id", "at", "actor", "tag", "object_type", "object_id"])

@@ -43,8 +43,6 @@ def check_range(
         problems.add(end_field, f"must be after {start_field} ({start.isoformat()})")
 
 
-def ranges_overlap(
-    a_start: date, a_end: date | None, b_start: date, b_end: date | None
-) -> bool:
+def ranges_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
     """Half-open ranges [start, end); an open end runs forever."""
     return (a_end is None or b_start < a_end) and (b_end is None or a_start < b_end)

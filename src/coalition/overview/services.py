@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
 from coalition.agreements.models import Agreement, AgreementStatus
@@ -44,7 +44,10 @@ def dashboard(
     today = today or date.today()
     with uow:
         session = uow.session
-        count = lambda query: session.scalar(query) or 0  # noqa: E731
+
+        def count(query: Select[int]) -> int:
+            return session.scalar(query) or 0
+
         rows = session.execute(
             select(Milestone, Project.code)
             .join(Project)
@@ -67,8 +70,12 @@ def dashboard(
             ),
             milestones=[
                 MilestoneDue(
-                    project_id=m.project_id, project_code=code, code=m.code, title=m.title,
-                    due_on=m.due_on, late=m.due_on < today,
+                    project_id=m.project_id,
+                    project_code=code,
+                    code=m.code,
+                    title=m.title,
+                    due_on=m.due_on,
+                    late=m.due_on < today,
                 )
                 for m, code in rows
             ],
@@ -77,8 +84,15 @@ def dashboard(
         )
     # Anyone holding clearance-read somewhere sees the expiries they may read; nobody else
     # learns that there are any.
-    if any(authorize(actor, Permission.CLEARANCE_READ, Target.of([g.scope_id] if g.scope_id else []))
-           for g in actor.grants) or actor.is_operator:
+    if (
+        any(
+            authorize(
+                actor, Permission.CLEARANCE_READ, Target.of([g.scope_id] if g.scope_id else [])
+            )
+            for g in actor.grants
+        )
+        or actor.is_operator
+    ):
         summary.may_read_clearances = True
         summary.expiring_clearances = expiring_clearances(uow, actor, 90, today)
     return summary

@@ -45,7 +45,12 @@ def list_projects(
     organisation_id: uuid.UUID | None = None,
 ) -> Page[ProjectSummary]:
     return services.list_projects(
-        uow, actor, page, q=q, agreement_id=agreement_id, status=status,
+        uow,
+        actor,
+        page,
+        q=q,
+        agreement_id=agreement_id,
+        status=status,
         organisation_id=organisation_id,
     )
 

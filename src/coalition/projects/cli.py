@@ -43,19 +43,28 @@ def register(app: typer.Typer) -> None:
         q: Annotated[str | None, typer.Option(help="Search code and title.")] = None,
         agreement: Annotated[str | None, typer.Option(help="Agreement id.")] = None,
         status: Annotated[ProjectStatus | None, typer.Option()] = None,
-        organisation: Annotated[str | None, typer.Option(help="Participant id or short name.")]
-        = None,
+        organisation: Annotated[
+            str | None, typer.Option(help="Participant id or short name.")
+        ] = None,
         limit: int = 50,
         offset: int = 0,
         as_json: JsonOpt = False,
     ) -> None:
         """List projects."""
         page = build(PageRequest, limit=limit, offset=offset)
-        emit(services.list_projects(
-            uow(), operator(), page, q=q, status=status,
-            agreement_id=parse_uuid(agreement, "agreement") if agreement else None,
-            organisation_id=organisation_id(organisation) if organisation else None,
-        ), as_json, COLUMNS)
+        emit(
+            services.list_projects(
+                uow(),
+                operator(),
+                page,
+                q=q,
+                status=status,
+                agreement_id=parse_uuid(agreement, "agreement") if agreement else None,
+                organisation_id=organisation_id(organisation) if organisation else None,
+            ),
+            as_json,
+            COLUMNS,
+        )
 
     @projects.command("show")
     def projects_show(project: str, as_json: JsonOpt = False) -> None:
@@ -75,10 +84,17 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Set up a project under an agreement."""
-        data = build(ProjectIn, code=code, title=title,
-                     agreement_id=parse_uuid(agreement, "agreement"),
-                     lead_organisation_id=organisation_id(lead, "lead"), start_on=start_on,
-                     end_on=end_on, classification_ceiling=ceiling, description=description)
+        data = build(
+            ProjectIn,
+            code=code,
+            title=title,
+            agreement_id=parse_uuid(agreement, "agreement"),
+            lead_organisation_id=organisation_id(lead, "lead"),
+            start_on=start_on,
+            end_on=end_on,
+            classification_ceiling=ceiling,
+            description=description,
+        )
         emit(services.create_project(uow(), operator(), data), as_json)
 
     @projects.command("update")
@@ -93,10 +109,19 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change a project (e.g. --status active)."""
-        data = build(ProjectUpdate, title=title, start_on=start_on, end_on=end_on,
-                     classification_ceiling=ceiling, status=status, description=description)
-        emit(services.update_project(uow(), operator(), parse_uuid(project, "project"), data),
-             as_json)
+        data = build(
+            ProjectUpdate,
+            title=title,
+            start_on=start_on,
+            end_on=end_on,
+            classification_ceiling=ceiling,
+            status=status,
+            description=description,
+        )
+        emit(
+            services.update_project(uow(), operator(), parse_uuid(project, "project"), data),
+            as_json,
+        )
 
     @projects.command("add-participant")
     def add_participant(
@@ -107,10 +132,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add a participating organisation."""
-        data = build(ParticipantIn, organisation_id=organisation_id(organisation), role=role,
-                     joined_on=joined_on)
-        emit(services.add_participant(uow(), operator(), parse_uuid(project, "project"), data),
-             as_json)
+        data = build(
+            ParticipantIn,
+            organisation_id=organisation_id(organisation),
+            role=role,
+            joined_on=joined_on,
+        )
+        emit(
+            services.add_participant(uow(), operator(), parse_uuid(project, "project"), data),
+            as_json,
+        )
 
     @projects.command("withdraw")
     def withdraw(
@@ -120,8 +151,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record that a participant withdrew."""
         data = build(WithdrawIn, withdrew_on=withdrew_on)
-        emit(services.withdraw_participant(
-            uow(), operator(), parse_uuid(participant, "participant"), data), as_json)
+        emit(
+            services.withdraw_participant(
+                uow(), operator(), parse_uuid(participant, "participant"), data
+            ),
+            as_json,
+        )
 
     @projects.command("add-member")
     def add_member(
@@ -133,8 +168,13 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add a person to the project team."""
-        data = build(MemberIn, person_id=parse_uuid(person, "person"), role=role,
-                     joined_on=joined_on, left_on=left_on)
+        data = build(
+            MemberIn,
+            person_id=parse_uuid(person, "person"),
+            role=role,
+            joined_on=joined_on,
+            left_on=left_on,
+        )
         emit(services.add_member(uow(), operator(), parse_uuid(project, "project"), data), as_json)
 
     @projects.command("add-work-package")
@@ -147,10 +187,17 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add a work package."""
-        data = build(WorkPackageIn, code=code, title=title,
-                     lead_organisation_id=organisation_id(lead, "lead"), description=description)
-        emit(services.add_work_package(uow(), operator(), parse_uuid(project, "project"), data),
-             as_json)
+        data = build(
+            WorkPackageIn,
+            code=code,
+            title=title,
+            lead_organisation_id=organisation_id(lead, "lead"),
+            description=description,
+        )
+        emit(
+            services.add_work_package(uow(), operator(), parse_uuid(project, "project"), data),
+            as_json,
+        )
 
     @projects.command("add-deliverable")
     def add_deliverable(
@@ -162,8 +209,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add a deliverable to a work package."""
         data = build(DeliverableIn, code=code, title=title, due_on=due_on)
-        emit(services.add_deliverable(
-            uow(), operator(), parse_uuid(work_package, "work-package"), data), as_json)
+        emit(
+            services.add_deliverable(
+                uow(), operator(), parse_uuid(work_package, "work-package"), data
+            ),
+            as_json,
+        )
 
     @projects.command("update-deliverable")
     def update_deliverable(
@@ -175,8 +226,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change a deliverable."""
         data = build(DeliverableUpdate, status=status, due_on=due_on, title=title)
-        emit(services.update_deliverable(
-            uow(), operator(), parse_uuid(deliverable, "deliverable"), data), as_json)
+        emit(
+            services.update_deliverable(
+                uow(), operator(), parse_uuid(deliverable, "deliverable"), data
+            ),
+            as_json,
+        )
 
     @projects.command("add-milestone")
     def add_milestone(
@@ -188,8 +243,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add a milestone."""
         data = build(MilestoneIn, code=code, title=title, due_on=due_on)
-        emit(services.add_milestone(uow(), operator(), parse_uuid(project, "project"), data),
-             as_json)
+        emit(
+            services.add_milestone(uow(), operator(), parse_uuid(project, "project"), data), as_json
+        )
 
     @projects.command("update-milestone")
     def update_milestone(
@@ -201,7 +257,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change a milestone (e.g. --status achieved --achieved 2026-05-01)."""
-        data = build(MilestoneUpdate, status=status, achieved_on=achieved_on, due_on=due_on,
-                     title=title)
-        emit(services.update_milestone(uow(), operator(), parse_uuid(milestone, "milestone"), data),
-             as_json)
+        data = build(
+            MilestoneUpdate, status=status, achieved_on=achieved_on, due_on=due_on, title=title
+        )
+        emit(
+            services.update_milestone(uow(), operator(), parse_uuid(milestone, "milestone"), data),
+            as_json,
+        )

@@ -73,7 +73,7 @@ def list_projects(
     organisation_id: uuid.UUID | None = None,
 ) -> Page[ProjectSummary]:
     require(actor, Permission.DIRECTORY_READ, Target.node())
-    query: Select[tuple[Project]] = select(Project).order_by(Project.code)
+    query: Select[Project] = select(Project).order_by(Project.code)
     if q:
         pattern = like_pattern(q)
         query = query.where(
@@ -84,7 +84,9 @@ def list_projects(
     if status:
         query = query.where(Project.status == status)
     if organisation_id:
-        query = query.where(Project.participants.any(Participant.organisation_id == organisation_id))
+        query = query.where(
+            Project.participants.any(Participant.organisation_id == organisation_id)
+        )
     with uow:
         rows, total = fetch_page(uow.session, query, page)
         items = [ProjectSummary.model_validate(p) for p in rows]
@@ -165,7 +167,9 @@ def _check_project(project: Project, agreement: Agreement) -> None:
     if agreement.status in CLOSED_AGREEMENT:
         problems.add("agreement_id", f"the agreement is {agreement.status}")
     if project.start_on < agreement.effective_from:
-        problems.add("start_on", f"is before the agreement takes effect ({agreement.effective_from})")
+        problems.add(
+            "start_on", f"is before the agreement takes effect ({agreement.effective_from})"
+        )
     if agreement.expires_on and (project.end_on is None or project.end_on > agreement.expires_on):
         problems.add("end_on", f"must not be after the agreement expires ({agreement.expires_on})")
     if project.classification_ceiling > agreement.classification_ceiling:
@@ -214,8 +218,11 @@ def add_participant(
                 raise ValidationFailed.of(
                     "joined_on", f"{organisation.short_name} already takes part in that period"
                 )
-        participant = Participant(project=project, organisation=organisation, **data.model_dump(
-            exclude={"organisation_id"}))
+        participant = Participant(
+            project=project,
+            organisation=organisation,
+            **data.model_dump(exclude={"organisation_id"}),
+        )
         uow.add(participant)
         uow.flush()
         record_event(uow, actor, "projects:participant:create", participant, data.model_dump())
@@ -234,7 +241,9 @@ def withdraw_participant(
             raise NotFound("no participant with this id")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, participant.project))
         if participant.withdrew_on is not None:
-            raise ValidationFailed.of("withdrew_on", f"already withdrew on {participant.withdrew_on}")
+            raise ValidationFailed.of(
+                "withdrew_on", f"already withdrew on {participant.withdrew_on}"
+            )
         if data.withdrew_on < participant.joined_on:
             raise ValidationFailed.of("withdrew_on", "must not be before joined_on")
         participant.withdrew_on = data.withdrew_on
@@ -271,7 +280,9 @@ def add_member(
             if other.person_id == person.id and ranges_overlap(
                 data.joined_on, data.left_on, other.joined_on, other.left_on
             ):
-                raise ValidationFailed.of("joined_on", f"{person.full_name} is already a member then")
+                raise ValidationFailed.of(
+                    "joined_on", f"{person.full_name} is already a member then"
+                )
         member = Member(project=project, person=person, **data.model_dump(exclude={"person_id"}))
         uow.add(member)
         uow.flush()
@@ -292,7 +303,9 @@ def add_work_package(
         project = get_project_row(session, project_id)
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         if not any(p.organisation_id == data.lead_organisation_id for p in project.participants):
-            raise ValidationFailed.of("lead_organisation_id", f"is not a participant of {project.code}")
+            raise ValidationFailed.of(
+                "lead_organisation_id", f"is not a participant of {project.code}"
+            )
         if any(wp.code == data.code for wp in project.work_packages):
             raise Conflict(f"code: {project.code} already has a work package {data.code}")
         work_package = WorkPackage(project=project, **data.model_dump())

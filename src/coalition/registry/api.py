@@ -93,7 +93,9 @@ def create_organisation(data: OrganisationIn, actor: ApiPrincipal, uow: UowDep) 
 
 
 @router.get("/organisations/{organisation_id}", tags=["organisations"])
-def get_organisation(organisation_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> OrganisationOut:
+def get_organisation(
+    organisation_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep
+) -> OrganisationOut:
     return services.get_organisation(uow, actor, organisation_id)
 
 
@@ -115,7 +117,12 @@ def list_people(
     status: PersonStatus | None = None,
 ) -> Page[PersonSummary]:
     return people.list_people(
-        uow, actor, page, q=q, organisation_id=organisation_id, citizenship=citizenship,
+        uow,
+        actor,
+        page,
+        q=q,
+        organisation_id=organisation_id,
+        citizenship=citizenship,
         status=status,
     )
 

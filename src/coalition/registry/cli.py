@@ -32,7 +32,14 @@ Limit = Annotated[int, typer.Option(help="Rows per page (1-200).")]
 Offset = Annotated[int, typer.Option(help="Rows to skip.")]
 
 ORG_COLUMNS = ["id", "short_name", "name", "kind", "nation_code"]
-PERSON_COLUMNS = ["id", "family_name", "given_name", "employer.short_name", "citizenships", "status"]
+PERSON_COLUMNS = [
+    "id",
+    "family_name",
+    "given_name",
+    "employer.short_name",
+    "citizenships",
+    "status",
+]
 
 
 def organisation_id(value: str, option: str = "organisation") -> uuid.UUID:
@@ -56,9 +63,15 @@ def register(app: typer.Typer) -> None:
     clearances = typer.Typer(help="Personnel security clearances.", no_args_is_help=True)
     briefings = typer.Typer(help="Briefings and acknowledgements.", no_args_is_help=True)
     gsas = typer.Typer(help="Security agreements between nations.", no_args_is_help=True)
-    for sub, name in ((nations, "nations"), (groups, "groups"), (orgs, "organisations"),
-                      (persons, "people"), (clearances, "clearances"), (briefings, "briefings"),
-                      (gsas, "security-agreements")):
+    for sub, name in (
+        (nations, "nations"),
+        (groups, "groups"),
+        (orgs, "organisations"),
+        (persons, "people"),
+        (clearances, "clearances"),
+        (briefings, "briefings"),
+        (gsas, "security-agreements"),
+    ):
         app.add_typer(sub, name=name)
 
     # --- nations and groups -----------------------------------------------------------------
@@ -83,8 +96,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add a nation."""
-        data = build(NationIn, code=code, currency=currency, name=name, scheme_code=scheme,
-                     fiscal_year_start_month=fy_month, fiscal_year_start_day=fy_day)
+        data = build(
+            NationIn,
+            code=code,
+            currency=currency,
+            name=name,
+            scheme_code=scheme,
+            fiscal_year_start_month=fy_month,
+            fiscal_year_start_day=fy_day,
+        )
         emit(services.create_nation(uow(), operator(), data), as_json)
 
     @nations.command("update")
@@ -98,8 +118,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change a nation."""
-        data = build(NationUpdate, currency=currency, name=name, scheme_code=scheme,
-                     fiscal_year_start_month=fy_month, fiscal_year_start_day=fy_day)
+        data = build(
+            NationUpdate,
+            currency=currency,
+            name=name,
+            scheme_code=scheme,
+            fiscal_year_start_month=fy_month,
+            fiscal_year_start_day=fy_day,
+        )
         emit(services.update_nation(uow(), operator(), code, data), as_json)
 
     @groups.command("list")
@@ -139,8 +165,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List organisations."""
         page = build(PageRequest, limit=limit, offset=offset)
-        emit(services.list_organisations(uow(), operator(), page, q=q, nation=nation, kind=kind),
-             as_json, ORG_COLUMNS)
+        emit(
+            services.list_organisations(uow(), operator(), page, q=q, nation=nation, kind=kind),
+            as_json,
+            ORG_COLUMNS,
+        )
 
     @orgs.command("show")
     def orgs_show(organisation: str, as_json: JsonOpt = False) -> None:
@@ -159,9 +188,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add an organisation."""
-        data = build(OrganisationIn, name=name, short_name=short_name, kind=kind,
-                     nation_code=nation, city=city, website=website,
-                     parent_id=organisation_id(parent, "parent") if parent else None)
+        data = build(
+            OrganisationIn,
+            name=name,
+            short_name=short_name,
+            kind=kind,
+            nation_code=nation,
+            city=city,
+            website=website,
+            parent_id=organisation_id(parent, "parent") if parent else None,
+        )
         emit(services.create_organisation(uow(), operator(), data), as_json)
 
     @orgs.command("update")
@@ -177,17 +213,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change an organisation."""
         target = organisation_id(organisation)
-        data = build(OrganisationUpdate, name=name, short_name=short_name, kind=kind, city=city,
-                     website=website,
-                     parent_id=organisation_id(parent, "parent") if parent else None)
+        data = build(
+            OrganisationUpdate,
+            name=name,
+            short_name=short_name,
+            kind=kind,
+            city=city,
+            website=website,
+            parent_id=organisation_id(parent, "parent") if parent else None,
+        )
         emit(services.update_organisation(uow(), operator(), target, data), as_json)
 
     # --- people -----------------------------------------------------------------------------
     @persons.command("list")
     def people_list(
         q: Annotated[str | None, typer.Option(help="Search names and e-mail.")] = None,
-        organisation: Annotated[str | None, typer.Option(help="Employer id or short name.")]
-        = None,
+        organisation: Annotated[str | None, typer.Option(help="Employer id or short name.")] = None,
         citizenship: Annotated[str | None, typer.Option()] = None,
         status: Annotated[PersonStatus | None, typer.Option()] = None,
         limit: Limit = 50,
@@ -197,8 +238,19 @@ def register(app: typer.Typer) -> None:
         """List people."""
         page = build(PageRequest, limit=limit, offset=offset)
         org = organisation_id(organisation) if organisation else None
-        emit(people.list_people(uow(), operator(), page, q=q, organisation_id=org,
-                                citizenship=citizenship, status=status), as_json, PERSON_COLUMNS)
+        emit(
+            people.list_people(
+                uow(),
+                operator(),
+                page,
+                q=q,
+                organisation_id=org,
+                citizenship=citizenship,
+                status=status,
+            ),
+            as_json,
+            PERSON_COLUMNS,
+        )
 
     @persons.command("show")
     def people_show(person: str, as_json: JsonOpt = False) -> None:
@@ -216,9 +268,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Add a person."""
-        data = build(PersonIn, given_name=given_name, family_name=family_name, email=email,
-                     employer_id=organisation_id(employer, "employer"), citizenships=citizenship,
-                     job_title=job_title)
+        data = build(
+            PersonIn,
+            given_name=given_name,
+            family_name=family_name,
+            email=email,
+            employer_id=organisation_id(employer, "employer"),
+            citizenships=citizenship,
+            job_title=job_title,
+        )
         emit(people.create_person(uow(), operator(), data), as_json)
 
     @persons.command("update")
@@ -234,9 +292,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change a person."""
-        data = build(PersonUpdate, given_name=given_name, family_name=family_name, email=email,
-                     employer_id=organisation_id(employer, "employer") if employer else None,
-                     citizenships=citizenship, job_title=job_title, status=status)
+        data = build(
+            PersonUpdate,
+            given_name=given_name,
+            family_name=family_name,
+            email=email,
+            employer_id=organisation_id(employer, "employer") if employer else None,
+            citizenships=citizenship,
+            job_title=job_title,
+            status=status,
+        )
         emit(people.update_person(uow(), operator(), parse_uuid(person, "person"), data), as_json)
 
     # --- clearances and briefings -----------------------------------------------------------
@@ -251,8 +316,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Record a clearance."""
-        data = build(ClearanceIn, issuer=issuer, level_name=level, valid_from=valid_from,
-                     valid_until=valid_until, reference=reference)
+        data = build(
+            ClearanceIn,
+            issuer=issuer,
+            level_name=level,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            reference=reference,
+        )
         emit(people.add_clearance(uow(), operator(), parse_uuid(person, "person"), data), as_json)
 
     @clearances.command("update")
@@ -266,10 +337,18 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change, suspend or revoke a clearance."""
-        data = build(ClearanceUpdate, reason=reason, status=status, level_name=level,
-                     valid_from=valid_from, valid_until=valid_until)
-        emit(people.update_clearance(uow(), operator(), parse_uuid(clearance, "clearance"), data),
-             as_json)
+        data = build(
+            ClearanceUpdate,
+            reason=reason,
+            status=status,
+            level_name=level,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        emit(
+            people.update_clearance(uow(), operator(), parse_uuid(clearance, "clearance"), data),
+            as_json,
+        )
 
     @clearances.command("expiring")
     def clearances_expiring(
@@ -279,9 +358,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Clearances that end within the horizon."""
         today = date.fromisoformat(on) if on else None
-        emit(people.expiring_clearances(uow(), operator(), days, today), as_json,
-             ["clearance.valid_until", "days_left", "person.family_name", "person.given_name",
-              "clearance.issuer", "clearance.level_name"])
+        emit(
+            people.expiring_clearances(uow(), operator(), days, today),
+            as_json,
+            [
+                "clearance.valid_until",
+                "days_left",
+                "person.family_name",
+                "person.given_name",
+                "clearance.issuer",
+                "clearance.level_name",
+            ],
+        )
 
     @briefings.command("add")
     def briefings_add(
@@ -294,8 +382,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Record a briefing or an acknowledgement."""
-        data = build(BriefingIn, kind=kind, name=name, given_on=given_on, expires_on=expires_on,
-                     note=note)
+        data = build(
+            BriefingIn, kind=kind, name=name, given_on=given_on, expires_on=expires_on, note=note
+        )
         emit(people.add_briefing(uow(), operator(), parse_uuid(person, "person"), data), as_json)
 
     # --- security agreements ----------------------------------------------------------------
@@ -304,14 +393,19 @@ def register(app: typer.Typer) -> None:
         party: Annotated[str | None, typer.Option()] = None, as_json: JsonOpt = False
     ) -> None:
         """List security agreements."""
-        emit(services.list_security_agreements(uow(), operator(), party=party), as_json,
-             ["reference", "parties", "max_level", "in_force_from", "in_force_until"])
+        emit(
+            services.list_security_agreements(uow(), operator(), party=party),
+            as_json,
+            ["reference", "parties", "max_level", "in_force_from", "in_force_until"],
+        )
 
     @gsas.command("show")
     def gsas_show(agreement: str, as_json: JsonOpt = False) -> None:
         """Show a security agreement."""
-        emit(services.get_security_agreement(uow(), operator(), parse_uuid(agreement, "agreement")),
-             as_json)
+        emit(
+            services.get_security_agreement(uow(), operator(), parse_uuid(agreement, "agreement")),
+            as_json,
+        )
 
     @gsas.command("create")
     def gsas_create(
@@ -324,9 +418,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Record a security agreement."""
-        data = build(SecurityAgreementIn, reference=reference, title=title, parties=party,
-                     max_level=max_level, in_force_from=in_force_from,
-                     in_force_until=in_force_until)
+        data = build(
+            SecurityAgreementIn,
+            reference=reference,
+            title=title,
+            parties=party,
+            max_level=max_level,
+            in_force_from=in_force_from,
+            in_force_until=in_force_until,
+        )
         emit(services.create_security_agreement(uow(), operator(), data), as_json)
 
     @gsas.command("update")
@@ -339,7 +439,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Change a security agreement."""
-        data = build(SecurityAgreementUpdate, title=title, max_level=max_level,
-                     in_force_from=in_force_from, in_force_until=in_force_until)
-        emit(services.update_security_agreement(
-            uow(), operator(), parse_uuid(agreement, "agreement"), data), as_json)
+        data = build(
+            SecurityAgreementUpdate,
+            title=title,
+            max_level=max_level,
+            in_force_from=in_force_from,
+            in_force_until=in_force_until,
+        )
+        emit(
+            services.update_security_agreement(
+                uow(), operator(), parse_uuid(agreement, "agreement"), data
+            ),
+            as_json,
+        )

@@ -220,7 +220,9 @@ class SecurityAgreement(Entity, Base):
     in_force_from: Mapped[date]
     in_force_until: Mapped[date | None]
     parties: Mapped[list[SecurityAgreementParty]] = relationship(
-        back_populates="agreement", cascade="all, delete-orphan", order_by="SecurityAgreementParty.party"
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="SecurityAgreementParty.party",
     )
 
 

@@ -101,7 +101,7 @@ def list_people(
     status: PersonStatus | None = None,
 ) -> Page[PersonSummary]:
     require(actor, Permission.DIRECTORY_READ, Target.node())
-    query: Select[tuple[Person]] = (
+    query: Select[Person] = (
         select(Person)
         .options(selectinload(Person.citizenships), selectinload(Person.employer))
         .order_by(Person.family_name, Person.given_name, Person.id)
@@ -243,7 +243,9 @@ def add_clearance(
             reference=data.reference,
         )
         clearance.history.append(
-            ClearanceChange(actor=actor.name, changes=data.model_dump(mode="json"), reason="granted")
+            ClearanceChange(
+                actor=actor.name, changes=data.model_dump(mode="json"), reason="granted"
+            )
         )
         uow.add(clearance)
         uow.flush()
@@ -303,8 +305,12 @@ def _clearance_level(session: Session, issuer: str, level_name: str) -> int:
         known = session.scalars(
             select(ClearanceLevelName.name).where(ClearanceLevelName.issuer == issuer)
         ).all()
-        hint = f"; {issuer} issues {', '.join(known)}" if known else f"; no names known for {issuer}"
-        raise ValidationFailed.of("level_name", f"'{level_name}' is not a clearance of {issuer}{hint}")
+        hint = (
+            f"; {issuer} issues {', '.join(known)}" if known else f"; no names known for {issuer}"
+        )
+        raise ValidationFailed.of(
+            "level_name", f"'{level_name}' is not a clearance of {issuer}{hint}"
+        )
     return row.level
 
 
@@ -343,7 +349,9 @@ def expiring_clearances(
         )
         out: list[ExpiringClearance] = []
         for clearance in session.scalars(query):
-            if not authorize(actor, Permission.CLEARANCE_READ, person_target(session, clearance.person)):
+            if not authorize(
+                actor, Permission.CLEARANCE_READ, person_target(session, clearance.person)
+            ):
                 continue
             out.append(
                 ExpiringClearance(

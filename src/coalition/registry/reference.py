@@ -98,7 +98,10 @@ def load_reference(uow: UnitOfWork, actor: Principal, folder: Path) -> Reference
         )
         uow.flush()
         record_event(
-            uow, actor, "registry:reference:load", ClassificationScheme(code="*"),
+            uow,
+            actor,
+            "registry:reference:load",
+            ClassificationScheme(code="*"),
             {"folder": str(folder), **summary.__dict__},
         )
         uow.commit()

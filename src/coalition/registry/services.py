@@ -73,9 +73,10 @@ def create_nation(uow: UnitOfWork, actor: Principal, data: NationIn) -> NationOu
             raise Conflict(f"nation {data.code} already exists")
         _check_scheme(session, data.scheme_code)
         country = pycountry.countries.get(alpha_3=data.code)
+        iso_name = getattr(country, "common_name", None) or getattr(country, "name", data.code)
         nation = Nation(
             code=data.code,
-            name=data.name or getattr(country, "common_name", None) or country.name,
+            name=data.name or iso_name,
             scheme_code=data.scheme_code,
             fiscal_year_start_month=data.fiscal_year_start_month,
             fiscal_year_start_day=data.fiscal_year_start_day,
@@ -107,7 +108,9 @@ def _check_fiscal_start(month: int, day: int) -> None:
     try:
         date(2001, month, day)  # a non-leap year: 29 February is no fiscal-year start
     except ValueError as exc:
-        raise ValidationFailed.of("fiscal_year_start_day", f"no day {day} in month {month}") from exc
+        raise ValidationFailed.of(
+            "fiscal_year_start_day", f"no day {day} in month {month}"
+        ) from exc
 
 
 def _check_scheme(session: Session, code: str | None) -> None:
@@ -156,7 +159,7 @@ def list_organisations(
     kind: OrganisationKind | None = None,
 ) -> Page[OrganisationOut]:
     require(actor, Permission.DIRECTORY_READ, Target.node())
-    query: Select[tuple[Organisation]] = select(Organisation).order_by(Organisation.short_name)
+    query: Select[Organisation] = select(Organisation).order_by(Organisation.short_name)
     if q:
         pattern = like_pattern(q)
         query = query.where(
@@ -173,7 +176,9 @@ def list_organisations(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-def get_organisation(uow: UnitOfWork, actor: Principal, organisation_id: uuid.UUID) -> OrganisationOut:
+def get_organisation(
+    uow: UnitOfWork, actor: Principal, organisation_id: uuid.UUID
+) -> OrganisationOut:
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
         return OrganisationOut.model_validate(get_organisation_row(uow.session, organisation_id))

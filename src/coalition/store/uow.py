@@ -13,8 +13,8 @@ from typing import Any, Self
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from coalition.errors import Conflict
 from coalition.store.db import SQLITE_BEGIN

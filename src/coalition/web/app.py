@@ -93,8 +93,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             except LoginRequired:
                 principal = None
         return render(
-            request, "error.html", principal, {"status": exc.status, "title": exc.title,
-                                               "detail": exc.detail}, status_code=exc.status
+            request,
+            "error.html",
+            principal,
+            {"status": exc.status, "title": exc.title, "detail": exc.detail},
+            status_code=exc.status,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -111,7 +114,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return problems.problem(404, "Not found", "no such resource", request)
         return render(
-            request, "error.html", None,
+            request,
+            "error.html",
+            None,
             {"status": 404, "title": "Not found", "detail": "There is no such page."},
             status_code=404,
         )

@@ -14,5 +14,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
-    return render(request, "dashboard.html", actor,
-                  {"section": "dashboard", "board": dashboard(uow, actor)})
+    return render(
+        request, "dashboard.html", actor, {"section": "dashboard", "board": dashboard(uow, actor)}
+    )

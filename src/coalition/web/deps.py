@@ -47,7 +47,9 @@ def csrf_token(request: Request) -> str:
 
 def csrf_ok(request: Request, supplied: str | None) -> bool:
     expected = request.session.get("csrf")
-    return bool(expected) and bool(supplied) and secrets.compare_digest(str(expected), supplied or "")
+    return (
+        bool(expected) and bool(supplied) and secrets.compare_digest(str(expected), supplied or "")
+    )
 
 
 def _from_session(request: Request, uow: UnitOfWork) -> Principal | None:

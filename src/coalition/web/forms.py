@@ -22,7 +22,9 @@ def form_values(form: FormData, *, lists: tuple[str, ...] = ()) -> dict[str, Any
         if key in lists:
             items = [str(v).strip() for v in form.getlist(key) if str(v).strip()]
             # One text box may hold a comma-separated list ("USA, GBR").
-            values[key] = [part.strip() for item in items for part in item.split(",") if part.strip()]
+            values[key] = [
+                part.strip() for item in items for part in item.split(",") if part.strip()
+            ]
             continue
         value = form.get(key)
         if isinstance(value, str) and value.strip() != "":
@@ -36,8 +38,10 @@ def parse(model: type[M], values: dict[str, Any]) -> M:
         return model.model_validate(values)
     except ValidationError as exc:
         raise ValidationFailed.of_many(
-            [(field_name(tuple(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
-             for e in exc.errors()]
+            [
+                (field_name(tuple(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
+                for e in exc.errors()
+            ]
         ) from exc
 
 

@@ -13,9 +13,7 @@ from coalition.errors import CoalitionError, ValidationFailed
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(
-    status: int, title: str, detail: str, request: Request, **extra: Any
-) -> JSONResponse:
+def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -48,9 +46,7 @@ def field_name(location: tuple[int | str, ...]) -> str:
 
 
 def from_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"field": field_name(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()
-    ]
+    errors = [{"field": field_name(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Unprocessable content", detail, request, errors=errors)
 

@@ -1,0 +1,148 @@
+"""The demo programme loads through the use cases, twice without change, and looks alive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Executable, func, select
+
+import coalition
+from coalition.accounts.permissions import Principal
+from coalition.accounts.services import authenticate
+from coalition.agreements.models import Agreement, AgreementKind, AgreementStatus
+from coalition.demo import DEMO_PASSWORD, DemoSummary, load_demo
+from coalition.projects.models import Milestone, MilestoneStatus, Project, ProjectStatus
+from coalition.registry.models import (
+    Citizenship,
+    Clearance,
+    ClearanceStatus,
+    Organisation,
+    OrganisationKind,
+)
+from coalition.registry.people import expiring_clearances
+from coalition.store.db import make_engine
+from coalition.store.migrate import upgrade
+from coalition.store.uow import UnitOfWork, uow_factory
+
+REFERENCE_DIR = Path(coalition.__file__).parent / "reference"
+TODAY = date.today()
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    uow: Callable[[], UnitOfWork]
+    actor: Principal
+    first: DemoSummary
+    second: DemoSummary
+
+    def count(self, query: Executable) -> int:
+        with self.uow() as unit:
+            return int(unit.session.scalar(query) or 0)
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> DemoNode:
+    # Loading hashes a password per account, so the module loads the demo once (twice,
+    # to prove idempotency) and every test reads the result.
+    database = tmp_path_factory.mktemp("demo") / "coalition.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    uow = uow_factory(engine)
+    actor = Principal.operator("demo-test")
+    first = load_demo(uow, actor, REFERENCE_DIR, today=TODAY)
+    second = load_demo(uow, actor, REFERENCE_DIR, today=TODAY)
+    return DemoNode(uow, actor, first, second)
+
+
+def test_first_load_creates_a_programme_of_useful_size(node: DemoNode) -> None:
+    summary = node.first
+    assert summary.created > 0
+    assert summary.nations >= 6
+    assert summary.people >= 40
+    assert summary.clearances >= 40
+    assert summary.security_agreements >= 8
+    assert summary.projects >= 4
+    assert summary.work_packages >= 8
+    assert summary.milestones >= 12
+    assert summary.accounts >= 8
+    labs = node.count(
+        select(func.count()).where(Organisation.kind == OrganisationKind.LAB)
+    )
+    assert labs >= 8
+
+
+def test_second_load_creates_nothing_and_changes_no_count(node: DemoNode) -> None:
+    assert node.second.created == 0
+    assert {**vars(node.second), "created": 0} == {**vars(node.first), "created": 0}
+
+
+def test_agreements_are_two_mous_and_three_project_arrangements_in_force(node: DemoNode) -> None:
+    def in_force(kind: AgreementKind) -> int:
+        return node.count(select(func.count()).where(
+            Agreement.kind == kind, Agreement.status == AgreementStatus.IN_FORCE
+        ))
+
+    assert in_force(AgreementKind.MOU) == 2
+    assert in_force(AgreementKind.PROJECT_ARRANGEMENT) == 3
+    orphans = node.count(select(func.count()).where(
+        Agreement.kind == AgreementKind.PROJECT_ARRANGEMENT, Agreement.parent_id.is_(None)
+    ))
+    assert orphans == 0
+
+
+def test_projects_include_active_and_proposed_ones(node: DemoNode) -> None:
+    def with_status(status: ProjectStatus) -> int:
+        return node.count(select(func.count()).where(Project.status == status))
+
+    assert with_status(ProjectStatus.ACTIVE) >= 3
+    assert with_status(ProjectStatus.PROPOSED) >= 1
+
+
+def test_milestones_are_achieved_late_and_upcoming(node: DemoNode) -> None:
+    planned = Milestone.status == MilestoneStatus.PLANNED
+    achieved = node.count(select(func.count()).where(
+        Milestone.status == MilestoneStatus.ACHIEVED, Milestone.achieved_on < TODAY
+    ))
+    late = node.count(select(func.count()).where(planned, Milestone.due_on < TODAY))
+    upcoming = node.count(select(func.count()).where(
+        planned, Milestone.due_on >= TODAY, Milestone.due_on <= TODAY + timedelta(days=60)
+    ))
+    assert (achieved > 0, late > 0, upcoming > 0) == (True, True, True)
+
+
+def test_some_people_hold_two_citizenships(node: DemoNode) -> None:
+    dual = (
+        select(Citizenship.person_id)
+        .group_by(Citizenship.person_id)
+        .having(func.count() >= 2)
+        .subquery()
+    )
+    assert node.count(select(func.count()).select_from(dual)) >= 1
+
+
+def test_clearances_include_expired_expiring_and_suspended(node: DemoNode) -> None:
+    expired = node.count(select(func.count()).where(Clearance.valid_until < TODAY))
+    suspended = node.count(
+        select(func.count()).where(Clearance.status == ClearanceStatus.SUSPENDED)
+    )
+    expiring = expiring_clearances(node.uow(), node.actor, within_days=90, today=TODAY)
+    assert expired >= 1
+    assert suspended >= 1
+    assert any(e.days_left <= 30 for e in expiring)
+    assert any(60 < e.days_left <= 90 for e in expiring)
+
+
+def test_every_demo_login_authenticates(node: DemoNode) -> None:
+    assert len(DEMO_PASSWORD) >= 12
+    for username, password, description in node.second.logins:
+        assert password == DEMO_PASSWORD
+        assert description
+        principal, _epoch = authenticate(
+            node.uow(), username, password, max_failures=5, lockout_seconds=60
+        )
+        assert principal.name == username
+        assert principal.grants
