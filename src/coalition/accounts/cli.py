@@ -112,7 +112,9 @@ def register(app: typer.Typer) -> None:
     @accounts.command("revoke")
     def accounts_revoke(
         account: Annotated[str, typer.Argument(help="Username or id.")],
-        assignment: Annotated[str, typer.Option(help="Role assignment id (see --json show).")],
+        assignment: Annotated[
+            str, typer.Option(help="Role assignment id (see `accounts list --json`).")
+        ],
         as_json: JsonOpt = False,
     ) -> None:
         """Take a role away."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from coalition.cli import context
@@ -41,6 +42,12 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
+    except ValidationError as exc:
+        # Raised while reading COALITION_* settings: name the variable, not a traceback.
+        for error in exc.errors():
+            name = "COALITION_" + "_".join(str(p) for p in error["loc"]).upper()
+            typer.echo(f"error: setting {name}: {error['msg']}", err=True)
+        sys.exit(1)
     except ValidationFailed as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem.field}: {problem.message}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -95,6 +96,10 @@ def register(app: typer.Typer) -> None:
                 f"the database is at revision {applied}, not {head_revision()}: "
                 "run `coalition db upgrade` first"
             )
+        # The application reads its settings from the environment in the server process;
+        # make --host/--port visible there too (the cookie's Secure flag depends on the host).
+        os.environ["COALITION_HOST"] = host or config.host
+        os.environ["COALITION_PORT"] = str(port or config.port)
         uvicorn.run(
             "coalition.web.asgi:app",
             host=host or config.host,
