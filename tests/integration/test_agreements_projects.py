@@ -327,3 +327,18 @@ def test_work_package_lead_must_participate(
             project.id,
             WorkPackageIn(code="WP1", title="x", lead_organisation_id=world.gbr_lab),
         )
+
+
+def test_parties_can_be_changed_keeping_some(
+    uow: UowFactory, operator: Principal, world: World
+) -> None:
+    agreements.update_agreement(
+        uow(),
+        operator,
+        world.mou,
+        AgreementUpdate(
+            parties=[PartyIn(organisation_id=world.usa_lab), PartyIn(organisation_id=world.fra_lab)]
+        ),
+    )
+    shown = agreements.get_agreement(uow(), operator, world.mou)
+    assert sorted(p.organisation.short_name for p in shown.parties) == ["LOPT", "USAPL"]

@@ -69,9 +69,7 @@ def test_first_load_creates_a_programme_of_useful_size(node: DemoNode) -> None:
     assert summary.work_packages >= 8
     assert summary.milestones >= 12
     assert summary.accounts >= 8
-    labs = node.count(
-        select(func.count()).where(Organisation.kind == OrganisationKind.LAB)
-    )
+    labs = node.count(select(func.count()).where(Organisation.kind == OrganisationKind.LAB))
     assert labs >= 8
 
 
@@ -82,15 +80,19 @@ def test_second_load_creates_nothing_and_changes_no_count(node: DemoNode) -> Non
 
 def test_agreements_are_two_mous_and_three_project_arrangements_in_force(node: DemoNode) -> None:
     def in_force(kind: AgreementKind) -> int:
-        return node.count(select(func.count()).where(
-            Agreement.kind == kind, Agreement.status == AgreementStatus.IN_FORCE
-        ))
+        return node.count(
+            select(func.count()).where(
+                Agreement.kind == kind, Agreement.status == AgreementStatus.IN_FORCE
+            )
+        )
 
     assert in_force(AgreementKind.MOU) == 2
     assert in_force(AgreementKind.PROJECT_ARRANGEMENT) == 3
-    orphans = node.count(select(func.count()).where(
-        Agreement.kind == AgreementKind.PROJECT_ARRANGEMENT, Agreement.parent_id.is_(None)
-    ))
+    orphans = node.count(
+        select(func.count()).where(
+            Agreement.kind == AgreementKind.PROJECT_ARRANGEMENT, Agreement.parent_id.is_(None)
+        )
+    )
     assert orphans == 0
 
 
@@ -104,13 +106,17 @@ def test_projects_include_active_and_proposed_ones(node: DemoNode) -> None:
 
 def test_milestones_are_achieved_late_and_upcoming(node: DemoNode) -> None:
     planned = Milestone.status == MilestoneStatus.PLANNED
-    achieved = node.count(select(func.count()).where(
-        Milestone.status == MilestoneStatus.ACHIEVED, Milestone.achieved_on < TODAY
-    ))
+    achieved = node.count(
+        select(func.count()).where(
+            Milestone.status == MilestoneStatus.ACHIEVED, Milestone.achieved_on < TODAY
+        )
+    )
     late = node.count(select(func.count()).where(planned, Milestone.due_on < TODAY))
-    upcoming = node.count(select(func.count()).where(
-        planned, Milestone.due_on >= TODAY, Milestone.due_on <= TODAY + timedelta(days=60)
-    ))
+    upcoming = node.count(
+        select(func.count()).where(
+            planned, Milestone.due_on >= TODAY, Milestone.due_on <= TODAY + timedelta(days=60)
+        )
+    )
     assert (achieved > 0, late > 0, upcoming > 0) == (True, True, True)
 
 

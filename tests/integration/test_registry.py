@@ -344,3 +344,11 @@ def test_security_agreement_parties_are_checked(uow: UowFactory, operator: Princ
             ),
         )
     assert {p.field for p in caught.value.problems} == {"parties[1]", "in_force_until"}
+
+
+def test_citizenships_can_be_changed_keeping_one(uow: UowFactory, operator: Principal) -> None:
+    world = make_world(uow, operator)
+    people.update_person(uow(), operator, world.bob, PersonUpdate(citizenships=["GBR", "FRA"]))
+    assert people.get_person(uow(), operator, world.bob).citizenships == ["FRA", "GBR"]
+    people.update_person(uow(), operator, world.bob, PersonUpdate(citizenships=["GBR"]))
+    assert people.get_person(uow(), operator, world.bob).citizenships == ["GBR"]

@@ -42,9 +42,7 @@ def test_the_cli_walk_finds_top_level_and_grouped_commands() -> None:
 def test_every_cli_command_is_documented() -> None:
     text = read("cli.md")
     missing = sorted(
-        path
-        for path in command_paths(typer.main.get_command(app))
-        if f"### `{path}`" not in text
+        path for path in command_paths(typer.main.get_command(app)) if f"### `{path}`" not in text
     )
     assert not missing, f"docs/cli.md has no '### `...`' heading for: {', '.join(missing)}"
 
@@ -53,9 +51,7 @@ def test_cli_reference_documents_every_exit_code() -> None:
     from coalition.cli.main import EXIT_CODES
 
     text = read("cli.md")
-    missing = sorted(
-        code for code in {0, 2, *EXIT_CODES.values()} if f"| `{code}` |" not in text
-    )
+    missing = sorted(code for code in {0, 2, *EXIT_CODES.values()} if f"| `{code}` |" not in text)
     assert not missing, f"docs/cli.md has no exit-code table row for: {missing}"
 
 

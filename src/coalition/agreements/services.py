@@ -151,9 +151,10 @@ def update_agreement(
             problems = Problems()
             parties = _parties(session, data.parties or [], problems)
             problems.raise_if_any()
-            before = {p.organisation_id for p in agreement.parties}
-            if before != {p.organisation_id for p in parties}:
-                agreement.parties = parties
+            current = {p.organisation_id: p for p in agreement.parties}
+            if set(current) != {p.organisation_id for p in parties}:
+                # Reuse the rows of parties that stay (see update_person on why).
+                agreement.parties = [current.get(p.organisation_id, p) for p in parties]
                 applied["parties"] = sorted(str(p.organisation_id) for p in parties)
             changes.pop("parties")
         if "dispute_ladder" in changes and data.dispute_ladder is not None:

@@ -74,8 +74,13 @@ T = TypeVar("T")
 
 # Vetting references look like the issuing authority's own case numbers.
 _VETTING_AUTHORITY = {
-    "USA": "DCSA", "GBR": "UKSV", "FRA": "DRSD", "DEU": "BAMAD", "CAN": "PSPC",
-    "AUS": "AGSVA", "NATO": "NOS",
+    "USA": "DCSA",
+    "GBR": "UKSV",
+    "FRA": "DRSD",
+    "DEU": "BAMAD",
+    "CAN": "PSPC",
+    "AUS": "AGSVA",
+    "NATO": "NOS",
 }
 
 
@@ -111,8 +116,9 @@ def load_demo(
     loader.load_people()
     loader.load_security_agreements()
     loader.load_agreements()
-    projects = ProjectLoader(uow, actor, loader.day, loader.organisations, loader.people,
-                             loader.agreements)
+    projects = ProjectLoader(
+        uow, actor, loader.day, loader.organisations, loader.people, loader.agreements
+    )
     projects.load(PROJECTS)
     loader.load_accounts(projects.projects)
     return loader.summary(projects.created)
@@ -149,68 +155,95 @@ class _DemoLoader:
         for spec in NATIONS:
             if spec.code in existing:
                 continue
-            create_nation(self._uow(), self._actor, NationIn(
-                code=spec.code, scheme_code=spec.scheme_code, currency=spec.currency,
-                fiscal_year_start_month=spec.fiscal_year_start_month,
-                fiscal_year_start_day=spec.fiscal_year_start_day,
-            ))
+            create_nation(
+                self._uow(),
+                self._actor,
+                NationIn(
+                    code=spec.code,
+                    scheme_code=spec.scheme_code,
+                    currency=spec.currency,
+                    fiscal_year_start_month=spec.fiscal_year_start_month,
+                    fiscal_year_start_day=spec.fiscal_year_start_day,
+                ),
+            )
             self.created += 1
 
     def load_organisations(self) -> None:
-        self.organisations = dict(self._read(
-            lambda s: s.execute(select(Organisation.short_name, Organisation.id)).all()
-        ))
+        self.organisations = dict(
+            self._read(lambda s: s.execute(select(Organisation.short_name, Organisation.id)).all())
+        )
         for spec in ORGANISATIONS:
             if spec.short_name in self.organisations:
                 continue
-            created = create_organisation(self._uow(), self._actor, OrganisationIn(
-                name=spec.name, short_name=spec.short_name, kind=spec.kind,
-                nation_code=spec.nation_code, city=spec.city,
-                parent_id=self.organisations[spec.parent] if spec.parent else None,
-                website=f"https://www.{spec.domain}",
-            ))
+            created = create_organisation(
+                self._uow(),
+                self._actor,
+                OrganisationIn(
+                    name=spec.name,
+                    short_name=spec.short_name,
+                    kind=spec.kind,
+                    nation_code=spec.nation_code,
+                    city=spec.city,
+                    parent_id=self.organisations[spec.parent] if spec.parent else None,
+                    website=f"https://www.{spec.domain}",
+                ),
+            )
             self.organisations[spec.short_name] = created.id
             self.created += 1
 
     def load_people(self) -> None:
-        by_email = dict(self._read(
-            lambda s: s.execute(select(Person.email, Person.id)).all()
-        ))
+        by_email = dict(self._read(lambda s: s.execute(select(Person.email, Person.id)).all()))
         clearances = {
             (person_id, reference): (clearance_id, status)
             for person_id, reference, clearance_id, status in self._read(
-                lambda s: s.execute(select(
-                    Clearance.person_id, Clearance.reference, Clearance.id, Clearance.status
-                )).all()
+                lambda s: s.execute(
+                    select(Clearance.person_id, Clearance.reference, Clearance.id, Clearance.status)
+                ).all()
             )
         }
-        briefings = set(self._read(
-            lambda s: s.execute(select(Briefing.person_id, Briefing.name)).all()
-        ))
+        briefings = set(
+            self._read(lambda s: s.execute(select(Briefing.person_id, Briefing.name)).all())
+        )
         for spec in PEOPLE:
             email = spec.email(ORGANISATION_BY_SHORT_NAME[spec.employer].domain)
             person_id = by_email.get(email)
             if person_id is None:
-                person_id = create_person(self._uow(), self._actor, PersonIn(
-                    given_name=spec.given_name, family_name=spec.family_name, email=email,
-                    employer_id=self.organisations[spec.employer],
-                    citizenships=list(spec.citizenships), job_title=spec.job_title,
-                )).id
+                person_id = create_person(
+                    self._uow(),
+                    self._actor,
+                    PersonIn(
+                        given_name=spec.given_name,
+                        family_name=spec.family_name,
+                        email=email,
+                        employer_id=self.organisations[spec.employer],
+                        citizenships=list(spec.citizenships),
+                        job_title=spec.job_title,
+                    ),
+                ).id
                 self.created += 1
             self.people[spec.full_name] = person_id
             for clearance in spec.clearances:
                 reference = _vetting_reference(email, clearance)
-                self._ensure_clearance(person_id, reference, clearance,
-                                       clearances.get((person_id, reference)))
+                self._ensure_clearance(
+                    person_id, reference, clearance, clearances.get((person_id, reference))
+                )
             for briefing in spec.briefings:
                 if (person_id, briefing.name) in briefings:
                     continue
-                add_briefing(self._uow(), self._actor, person_id, BriefingIn(
-                    kind=briefing.kind, name=briefing.name, given_on=self.day(briefing.given_on),
-                    expires_on=None if briefing.expires_on is None else self.day(
-                        briefing.expires_on),
-                    note=briefing.note,
-                ))
+                add_briefing(
+                    self._uow(),
+                    self._actor,
+                    person_id,
+                    BriefingIn(
+                        kind=briefing.kind,
+                        name=briefing.name,
+                        given_on=self.day(briefing.given_on),
+                        expires_on=None
+                        if briefing.expires_on is None
+                        else self.day(briefing.expires_on),
+                        note=briefing.note,
+                    ),
+                )
                 self.created += 1
 
     def _ensure_clearance(
@@ -221,30 +254,51 @@ class _DemoLoader:
         existing: tuple[uuid.UUID, ClearanceStatus] | None,
     ) -> None:
         if existing is None:
-            clearance_id = add_clearance(self._uow(), self._actor, person_id, ClearanceIn(
-                issuer=spec.issuer, level_name=spec.level_name, reference=reference,
-                valid_from=self.day(spec.valid_from), valid_until=self.day(spec.valid_until),
-            )).id
+            clearance_id = add_clearance(
+                self._uow(),
+                self._actor,
+                person_id,
+                ClearanceIn(
+                    issuer=spec.issuer,
+                    level_name=spec.level_name,
+                    reference=reference,
+                    valid_from=self.day(spec.valid_from),
+                    valid_until=self.day(spec.valid_until),
+                ),
+            ).id
             self.created += 1
             status = ClearanceStatus.ACTIVE
         else:
             clearance_id, status = existing
         # A revoked clearance is final, so there is nothing left to converge.
         if status is not spec.status and status is not ClearanceStatus.REVOKED:
-            update_clearance(self._uow(), self._actor, clearance_id, ClearanceUpdate(
-                status=spec.status, reason=spec.reason or "restored by the demo programme",
-            ))
+            update_clearance(
+                self._uow(),
+                self._actor,
+                clearance_id,
+                ClearanceUpdate(
+                    status=spec.status,
+                    reason=spec.reason or "restored by the demo programme",
+                ),
+            )
 
     def load_security_agreements(self) -> None:
         existing = set(self._read(lambda s: s.scalars(select(SecurityAgreement.reference)).all()))
         for spec in SECURITY_AGREEMENTS:
             if spec.reference in existing:
                 continue
-            create_security_agreement(self._uow(), self._actor, SecurityAgreementIn(
-                reference=spec.reference, title=spec.title, parties=list(spec.parties),
-                max_level=spec.max_level, in_force_from=spec.in_force_from,
-                in_force_until=spec.in_force_until,
-            ))
+            create_security_agreement(
+                self._uow(),
+                self._actor,
+                SecurityAgreementIn(
+                    reference=spec.reference,
+                    title=spec.title,
+                    parties=list(spec.parties),
+                    max_level=spec.max_level,
+                    in_force_from=spec.in_force_from,
+                    in_force_until=spec.in_force_until,
+                ),
+            )
             self.created += 1
 
     # --- agreements -------------------------------------------------------------------------
@@ -258,9 +312,9 @@ class _DemoLoader:
                 ).all()
             )
         }
-        amendments = set(self._read(
-            lambda s: s.execute(select(Amendment.agreement_id, Amendment.title)).all()
-        ))
+        amendments = set(
+            self._read(lambda s: s.execute(select(Amendment.agreement_id, Amendment.title)).all())
+        )
         # Parents come before their children in the data, so a parent is in force by the
         # time its child asks to be.
         for spec in AGREEMENTS:
@@ -268,42 +322,64 @@ class _DemoLoader:
                 agreement_id, status = existing[spec.reference]
             else:
                 signed_on = None if spec.signed_on is None else self.day(spec.signed_on)
-                agreement_id = create_agreement(self._uow(), self._actor, AgreementIn(
-                    **spec.terms.model_dump(),
-                    reference=spec.reference, title=spec.title, kind=spec.kind,
-                    parent_id=self.agreements[spec.parent] if spec.parent else None,
-                    effective_from=self.day(spec.effective_from),
-                    expires_on=self.day(spec.expires_on), summary=spec.summary,
-                    parties=[
-                        PartyIn(organisation_id=self.organisations[p], signed_on=signed_on)
-                        for p in spec.parties
-                    ],
-                )).id
+                agreement_id = create_agreement(
+                    self._uow(),
+                    self._actor,
+                    AgreementIn(
+                        **spec.terms.model_dump(),
+                        reference=spec.reference,
+                        title=spec.title,
+                        kind=spec.kind,
+                        parent_id=self.agreements[spec.parent] if spec.parent else None,
+                        effective_from=self.day(spec.effective_from),
+                        expires_on=self.day(spec.expires_on),
+                        summary=spec.summary,
+                        parties=[
+                            PartyIn(organisation_id=self.organisations[p], signed_on=signed_on)
+                            for p in spec.parties
+                        ],
+                    ),
+                ).id
                 status = AgreementStatus.DRAFT
                 self.created += 1
             self.agreements[spec.reference] = agreement_id
             if spec.status is AgreementStatus.IN_FORCE and status is AgreementStatus.DRAFT:
-                change_status(self._uow(), self._actor, agreement_id, StatusChangeIn(
-                    to_status=AgreementStatus.IN_FORCE, reason="Signed by all participants.",
-                ))
+                change_status(
+                    self._uow(),
+                    self._actor,
+                    agreement_id,
+                    StatusChangeIn(
+                        to_status=AgreementStatus.IN_FORCE,
+                        reason="Signed by all participants.",
+                    ),
+                )
             for amendment in spec.amendments:
                 if (agreement_id, amendment.title) in amendments:
                     continue
-                add_amendment(self._uow(), self._actor, agreement_id, AmendmentIn(
-                    title=amendment.title, summary=amendment.summary,
-                    signed_on=self.day(amendment.signed_on),
-                    effective_from=self.day(amendment.effective_from),
-                ))
+                add_amendment(
+                    self._uow(),
+                    self._actor,
+                    agreement_id,
+                    AmendmentIn(
+                        title=amendment.title,
+                        summary=amendment.summary,
+                        signed_on=self.day(amendment.signed_on),
+                        effective_from=self.day(amendment.effective_from),
+                    ),
+                )
                 self.created += 1
 
     # --- accounts ---------------------------------------------------------------------------
 
     def load_accounts(self, projects: dict[str, uuid.UUID]) -> None:
         usernames = set(self._read(lambda s: s.scalars(select(Account.username)).all()))
-        people_with_account = set(self._read(
-            lambda s: s.scalars(select(Account.person_id).where(Account.person_id.is_not(None)))
-            .all()
-        ))
+        people_with_account = set(
+            self._read(
+                lambda s: s.scalars(
+                    select(Account.person_id).where(Account.person_id.is_not(None))
+                ).all()
+            )
+        )
         for spec in LOGINS:
             if spec.username in usernames:
                 continue
@@ -312,12 +388,17 @@ class _DemoLoader:
             # stays unlinked rather than failing.
             if person_id in people_with_account:
                 person_id = None
-            create_account(self._uow(), self._actor, AccountIn(
-                username=spec.username, display_name=spec.display_name,
-                password=SecretStr(DEMO_PASSWORD),
-                person_id=person_id,
-                grants=[self._grant(g, projects) for g in spec.grants],
-            ))
+            create_account(
+                self._uow(),
+                self._actor,
+                AccountIn(
+                    username=spec.username,
+                    display_name=spec.display_name,
+                    password=SecretStr(DEMO_PASSWORD),
+                    person_id=person_id,
+                    grants=[self._grant(g, projects) for g in spec.grants],
+                ),
+            )
             self.created += 1
 
     def _grant(self, spec: GrantSpec, projects: dict[str, uuid.UUID]) -> GrantIn:
@@ -354,4 +435,3 @@ def _vetting_reference(email: str, spec: ClearanceSpec) -> str:
     """A stable case number per person and clearance, so a rerun finds the clearance again."""
     digest = zlib.crc32(f"{email}|{spec.issuer}|{spec.level_name}".encode()) % 1_000_000
     return f"{_VETTING_AUTHORITY.get(spec.issuer, spec.issuer)}-{digest:06d}"
-

@@ -92,14 +92,20 @@ class ProjectLoader:
             if spec.code in existing:
                 project_id, status = existing[spec.code]
             else:
-                project_id = create_project(self._uow(), self._actor, ProjectIn(
-                    code=spec.code, title=spec.title,
-                    agreement_id=self._agreements[spec.agreement],
-                    start_on=self._day(spec.start_on), end_on=self._day(spec.end_on),
-                    classification_ceiling=spec.classification_ceiling,
-                    description=spec.description,
-                    lead_organisation_id=self._organisations[spec.lead],
-                )).id
+                project_id = create_project(
+                    self._uow(),
+                    self._actor,
+                    ProjectIn(
+                        code=spec.code,
+                        title=spec.title,
+                        agreement_id=self._agreements[spec.agreement],
+                        start_on=self._day(spec.start_on),
+                        end_on=self._day(spec.end_on),
+                        classification_ceiling=spec.classification_ceiling,
+                        description=spec.description,
+                        lead_organisation_id=self._organisations[spec.lead],
+                    ),
+                ).id
                 status = ProjectStatus.PROPOSED
                 self.created += 1
             self.projects[spec.code] = project_id
@@ -108,29 +114,38 @@ class ProjectLoader:
             self._plan(project_id, spec, held)
             # Activated last, as a real project is: once its team and plan are agreed.
             if spec.active and status is ProjectStatus.PROPOSED:
-                update_project(self._uow(), self._actor, project_id,
-                               ProjectUpdate(status=ProjectStatus.ACTIVE))
+                update_project(
+                    self._uow(), self._actor, project_id, ProjectUpdate(status=ProjectStatus.ACTIVE)
+                )
 
     def _existing(self, project_id: uuid.UUID) -> _Existing:
         with self._uow() as unit:
             session = unit.session
             return _Existing(
-                organisations=set(session.scalars(
-                    select(Participant.organisation_id).where(Participant.project_id == project_id)
-                )),
-                people=set(session.scalars(
-                    select(Member.person_id).where(Member.project_id == project_id)
-                )),
-                work_packages=dict(session.execute(
-                    select(WorkPackage.code, WorkPackage.id)
-                    .where(WorkPackage.project_id == project_id)
-                ).all()),
+                organisations=set(
+                    session.scalars(
+                        select(Participant.organisation_id).where(
+                            Participant.project_id == project_id
+                        )
+                    )
+                ),
+                people=set(
+                    session.scalars(select(Member.person_id).where(Member.project_id == project_id))
+                ),
+                work_packages=dict(
+                    session.execute(
+                        select(WorkPackage.code, WorkPackage.id).where(
+                            WorkPackage.project_id == project_id
+                        )
+                    ).all()
+                ),
                 deliverables=_deliverables(session, project_id),
                 milestones={
                     code: (milestone_id, status)
                     for code, milestone_id, status in session.execute(
-                        select(Milestone.code, Milestone.id, Milestone.status)
-                        .where(Milestone.project_id == project_id)
+                        select(Milestone.code, Milestone.id, Milestone.status).where(
+                            Milestone.project_id == project_id
+                        )
                     )
                 },
             )
@@ -140,45 +155,76 @@ class ProjectLoader:
             organisation_id = self._organisations[partner.organisation]
             if organisation_id in held.organisations:
                 continue
-            add_participant(self._uow(), self._actor, project_id, ParticipantIn(
-                organisation_id=organisation_id, role=partner.role,
-                joined_on=self._day(partner.joined_on),
-            ))
+            add_participant(
+                self._uow(),
+                self._actor,
+                project_id,
+                ParticipantIn(
+                    organisation_id=organisation_id,
+                    role=partner.role,
+                    joined_on=self._day(partner.joined_on),
+                ),
+            )
             self.created += 1
         for member in spec.members:
             person_id = self._people[member.person]
             if person_id in held.people:
                 continue
-            add_member(self._uow(), self._actor, project_id, MemberIn(
-                person_id=person_id, role=member.role, joined_on=self._day(member.joined_on),
-            ))
+            add_member(
+                self._uow(),
+                self._actor,
+                project_id,
+                MemberIn(
+                    person_id=person_id,
+                    role=member.role,
+                    joined_on=self._day(member.joined_on),
+                ),
+            )
             self.created += 1
 
     def _plan(self, project_id: uuid.UUID, spec: ProjectSpec, held: _Existing) -> None:
         for work_package in spec.work_packages:
             work_package_id = held.work_packages.get(work_package.code)
             if work_package_id is None:
-                work_package_id = add_work_package(self._uow(), self._actor, project_id,
-                                                   WorkPackageIn(
-                    code=work_package.code, title=work_package.title,
-                    lead_organisation_id=self._organisations[work_package.lead],
-                    description=work_package.description,
-                )).id
+                work_package_id = add_work_package(
+                    self._uow(),
+                    self._actor,
+                    project_id,
+                    WorkPackageIn(
+                        code=work_package.code,
+                        title=work_package.title,
+                        lead_organisation_id=self._organisations[work_package.lead],
+                        description=work_package.description,
+                    ),
+                ).id
                 self.created += 1
             self._deliverables(work_package_id, work_package, held)
         for milestone in spec.milestones:
             if milestone.code in held.milestones:
                 milestone_id, status = held.milestones[milestone.code]
             else:
-                milestone_id = add_milestone(self._uow(), self._actor, project_id, MilestoneIn(
-                    code=milestone.code, title=milestone.title, due_on=self._day(milestone.due_on),
-                )).id
+                milestone_id = add_milestone(
+                    self._uow(),
+                    self._actor,
+                    project_id,
+                    MilestoneIn(
+                        code=milestone.code,
+                        title=milestone.title,
+                        due_on=self._day(milestone.due_on),
+                    ),
+                ).id
                 status = MilestoneStatus.PLANNED
                 self.created += 1
             if milestone.achieved_on is not None and status is MilestoneStatus.PLANNED:
-                update_milestone(self._uow(), self._actor, milestone_id, MilestoneUpdate(
-                    status=MilestoneStatus.ACHIEVED, achieved_on=self._day(milestone.achieved_on),
-                ))
+                update_milestone(
+                    self._uow(),
+                    self._actor,
+                    milestone_id,
+                    MilestoneUpdate(
+                        status=MilestoneStatus.ACHIEVED,
+                        achieved_on=self._day(milestone.achieved_on),
+                    ),
+                )
 
     def _deliverables(
         self, work_package_id: uuid.UUID, spec: WorkPackageSpec, held: _Existing
@@ -188,18 +234,27 @@ class ProjectLoader:
             if key in held.deliverables:
                 deliverable_id, status = held.deliverables[key]
             else:
-                deliverable_id = add_deliverable(self._uow(), self._actor, work_package_id,
-                                                 DeliverableIn(
-                    code=deliverable.code, title=deliverable.title,
-                    due_on=self._day(deliverable.due_on),
-                )).id
+                deliverable_id = add_deliverable(
+                    self._uow(),
+                    self._actor,
+                    work_package_id,
+                    DeliverableIn(
+                        code=deliverable.code,
+                        title=deliverable.title,
+                        due_on=self._day(deliverable.due_on),
+                    ),
+                ).id
                 status = DeliverableStatus.PLANNED
                 self.created += 1
             # Only a deliverable still at its initial status is moved on: one a user has
             # since progressed by hand keeps the status they gave it.
             if status is DeliverableStatus.PLANNED and deliverable.status is not status:
-                update_deliverable(self._uow(), self._actor, deliverable_id,
-                                   DeliverableUpdate(status=deliverable.status))
+                update_deliverable(
+                    self._uow(),
+                    self._actor,
+                    deliverable_id,
+                    DeliverableUpdate(status=deliverable.status),
+                )
 
 
 def _deliverables(

@@ -43,13 +43,18 @@ HYPERSONICS_PA = "THC-PA-01"
 
 AGREEMENTS: tuple[AgreementSpec, ...] = (
     AgreementSpec(
-        CSAR_MOU, "Coalition Sensor and Autonomy Research Memorandum of Understanding",
+        CSAR_MOU,
+        "Coalition Sensor and Autonomy Research Memorandum of Understanding",
         AgreementKind.MOU,
         ("ODRE", "MOD-SD", "DED", "BWF", "CDSA", "ADSA", "NDTA"),
-        signed_on=-1530, effective_from=-1500, expires_on=2150,
+        signed_on=-1530,
+        effective_from=-1500,
+        expires_on=2150,
         terms=Terms(
-            classification_ceiling=SECRET, default_releasability=["NATO", "AUS"],
-            decision_rule=DecisionRule.CONSENSUS, dispute_ladder=DISPUTE_LADDER,
+            classification_ceiling=SECRET,
+            default_releasability=["NATO", "AUS"],
+            decision_rule=DecisionRule.CONSENSUS,
+            dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE,
             cost_share_rule=CostShareRule.EACH_BEARS_OWN,
         ),
@@ -57,18 +62,28 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         "systems among seven defence science organisations. Work is carried out under "
         "project arrangements.",
         amendments=(
-            AmendmentSpec("Inclusion of counter-uncrewed-systems research",
-                          "Extends the scope of cooperation to detection and defeat of small "
-                          "uncrewed air and surface systems.", signed_on=-400, effective_from=-380),
+            AmendmentSpec(
+                "Inclusion of counter-uncrewed-systems research",
+                "Extends the scope of cooperation to detection and defeat of small "
+                "uncrewed air and surface systems.",
+                signed_on=-400,
+                effective_from=-380,
+            ),
         ),
     ),
     AgreementSpec(
-        THC_MOU, "Trilateral Hypersonics Cooperation Memorandum of Understanding",
-        AgreementKind.MOU, ("ODRE", "MOD-SD", "ADSA"),
-        signed_on=-1020, effective_from=-1000, expires_on=2600,
+        THC_MOU,
+        "Trilateral Hypersonics Cooperation Memorandum of Understanding",
+        AgreementKind.MOU,
+        ("ODRE", "MOD-SD", "ADSA"),
+        signed_on=-1020,
+        effective_from=-1000,
+        expires_on=2600,
         terms=Terms(
-            classification_ceiling=SECRET, default_releasability=["AUKUS"],
-            decision_rule=DecisionRule.UNANIMITY, dispute_ladder=DISPUTE_LADDER,
+            classification_ceiling=SECRET,
+            default_releasability=["AUKUS"],
+            decision_rule=DecisionRule.UNANIMITY,
+            dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.GOVERNMENT_PURPOSE_RIGHTS,
             cost_share_rule=CostShareRule.EQUAL,
         ),
@@ -76,12 +91,19 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         "propulsion and test infrastructure.",
     ),
     AgreementSpec(
-        MARITIME_PA, "Project Arrangement on Maritime Autonomy and Sensing",
-        AgreementKind.PROJECT_ARRANGEMENT, ("ODRE", "MOD-SD", "CDSA", "NDTA"),
-        signed_on=-820, effective_from=-800, expires_on=1800, parent=CSAR_MOU,
+        MARITIME_PA,
+        "Project Arrangement on Maritime Autonomy and Sensing",
+        AgreementKind.PROJECT_ARRANGEMENT,
+        ("ODRE", "MOD-SD", "CDSA", "NDTA"),
+        signed_on=-820,
+        effective_from=-800,
+        expires_on=1800,
+        parent=CSAR_MOU,
         terms=Terms(
-            classification_ceiling=SECRET, default_releasability=["NATO"],
-            decision_rule=DecisionRule.QUALIFIED_MAJORITY, qualified_majority_percent=75,
+            classification_ceiling=SECRET,
+            default_releasability=["NATO"],
+            decision_rule=DecisionRule.QUALIFIED_MAJORITY,
+            qualified_majority_percent=75,
             dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE,
             cost_share_rule=CostShareRule.FIXED_SHARES,
@@ -90,30 +112,48 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         summary="Distributed undersea and surface sensing with autonomous vessels, including "
         "Arctic trials.",
         amendments=(
-            AmendmentSpec("Revised trial schedule", "Moves the Arctic sea trial by one season "
-                          "after ice conditions prevented the first attempt.",
-                          signed_on=-120, effective_from=-110),
+            AmendmentSpec(
+                "Revised trial schedule",
+                "Moves the Arctic sea trial by one season "
+                "after ice conditions prevented the first attempt.",
+                signed_on=-120,
+                effective_from=-110,
+            ),
         ),
     ),
     AgreementSpec(
-        RADAR_PA, "Project Arrangement on Multi-Static Radar",
-        AgreementKind.PROJECT_ARRANGEMENT, ("MOD-SD", "DED", "BWF"),
-        signed_on=-620, effective_from=-600, expires_on=1500, parent=CSAR_MOU,
+        RADAR_PA,
+        "Project Arrangement on Multi-Static Radar",
+        AgreementKind.PROJECT_ARRANGEMENT,
+        ("MOD-SD", "DED", "BWF"),
+        signed_on=-620,
+        effective_from=-600,
+        expires_on=1500,
+        parent=CSAR_MOU,
         terms=Terms(
-            classification_ceiling=SECRET, default_releasability=["NATO"],
-            decision_rule=DecisionRule.CONSENSUS, dispute_ladder=DISPUTE_LADDER,
+            classification_ceiling=SECRET,
+            default_releasability=["NATO"],
+            decision_rule=DecisionRule.CONSENSUS,
+            dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.JOINT_OWNERSHIP,
             cost_share_rule=CostShareRule.PROPORTIONAL_TO_WORKSHARE,
         ),
         summary="Multi-static and passive radar for detecting low-observable air targets.",
     ),
     AgreementSpec(
-        HYPERSONICS_PA, "Project Arrangement on Hypersonic Materials and Propulsion",
-        AgreementKind.PROJECT_ARRANGEMENT, ("ODRE", "MOD-SD", "ADSA"),
-        signed_on=-470, effective_from=-450, expires_on=1600, parent=THC_MOU,
+        HYPERSONICS_PA,
+        "Project Arrangement on Hypersonic Materials and Propulsion",
+        AgreementKind.PROJECT_ARRANGEMENT,
+        ("ODRE", "MOD-SD", "ADSA"),
+        signed_on=-470,
+        effective_from=-450,
+        expires_on=1600,
+        parent=THC_MOU,
         terms=Terms(
-            classification_ceiling=SECRET, default_releasability=["AUKUS"],
-            decision_rule=DecisionRule.UNANIMITY, dispute_ladder=DISPUTE_LADDER,
+            classification_ceiling=SECRET,
+            default_releasability=["AUKUS"],
+            decision_rule=DecisionRule.UNANIMITY,
+            dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.JOINT_OWNERSHIP,
             cost_share_rule=CostShareRule.EQUAL,
         ),
@@ -122,9 +162,14 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
     ),
     # Still being negotiated: shows a draft beside the agreements in force.
     AgreementSpec(
-        "NDA-TFP-WHFL-01", "Non-Disclosure Agreement on Hypersonic Window Materials",
-        AgreementKind.NDA, ("TFP", "WHFL"),
-        signed_on=None, effective_from=14, expires_on=1110, status=AgreementStatus.DRAFT,
+        "NDA-TFP-WHFL-01",
+        "Non-Disclosure Agreement on Hypersonic Window Materials",
+        AgreementKind.NDA,
+        ("TFP", "WHFL"),
+        signed_on=None,
+        effective_from=14,
+        expires_on=1110,
+        status=AgreementStatus.DRAFT,
         terms=Terms(classification_ceiling=0, default_releasability=["AUS", "GBR"]),
         summary="Exchange of proprietary data on optical window materials ahead of a "
         "possible subcontract.",
@@ -147,8 +192,14 @@ M = MilestoneSpec
 
 PROJECTS: tuple[ProjectSpec, ...] = (
     ProjectSpec(
-        "CSAR-MAS", "Maritime Autonomous Sensing", MARITIME_PA, "CNSL",
-        start_on=-700, end_on=800, classification_ceiling=SECRET, active=True,
+        "CSAR-MAS",
+        "Maritime Autonomous Sensing",
+        MARITIME_PA,
+        "CNSL",
+        start_on=-700,
+        end_on=800,
+        classification_ceiling=SECRET,
+        active=True,
         description="Networks of autonomous surface and undersea vessels carrying acoustic "
         "sensors, with shared classification of contacts across the partner navies' data.",
         partners=(
@@ -172,27 +223,47 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             MemberSpec("Kyle Brennan", RESEARCHER, -499),
         ),
         work_packages=(
-            WorkPackageSpec("WP1", "Distributed acoustic sensing", "CNSL",
-                            "Low-power sensor nodes and their acoustic processing chain.", (
-                                D("D1.1", "Sensor node design review report", -500, ACCEPTED),
-                                D("D1.2", "Acoustic processing chain, release 1", -150, SUBMITTED),
-                                D("D1.3", "Acoustic processing chain, release 2", 200),
-                            )),
-            WorkPackageSpec("WP2", "Uncrewed surface vessel integration", "WMSL",
-                            "Integration of the sensor payload on two surface vessels.", (
-                                D("D2.1", "Payload interface control document", -420, ACCEPTED),
-                                D("D2.2", "Integrated vessel trial report", 120, IN_PROGRESS),
-                            )),
-            WorkPackageSpec("WP3", "Arctic trials", "AUAL",
-                            "Sea trials under ice-edge conditions in the Barents Sea.", (
-                                D("D3.1", "Arctic trial plan", -60, SUBMITTED),
-                                D("D3.2", "Arctic trial data set and report", 400),
-                            )),
-            WorkPackageSpec("WP4", "Contact classification and data fusion", "HOSL",
-                            "Machine-learning classification of contacts across partners' data.", (
-                                D("D4.1", "Labelled contact data set", -200, ACCEPTED),
-                                D("D4.2", "Fused contact picture demonstrator", 500),
-                            )),
+            WorkPackageSpec(
+                "WP1",
+                "Distributed acoustic sensing",
+                "CNSL",
+                "Low-power sensor nodes and their acoustic processing chain.",
+                (
+                    D("D1.1", "Sensor node design review report", -500, ACCEPTED),
+                    D("D1.2", "Acoustic processing chain, release 1", -150, SUBMITTED),
+                    D("D1.3", "Acoustic processing chain, release 2", 200),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP2",
+                "Uncrewed surface vessel integration",
+                "WMSL",
+                "Integration of the sensor payload on two surface vessels.",
+                (
+                    D("D2.1", "Payload interface control document", -420, ACCEPTED),
+                    D("D2.2", "Integrated vessel trial report", 120, IN_PROGRESS),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP3",
+                "Arctic trials",
+                "AUAL",
+                "Sea trials under ice-edge conditions in the Barents Sea.",
+                (
+                    D("D3.1", "Arctic trial plan", -60, SUBMITTED),
+                    D("D3.2", "Arctic trial data set and report", 400),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP4",
+                "Contact classification and data fusion",
+                "HOSL",
+                "Machine-learning classification of contacts across partners' data.",
+                (
+                    D("D4.1", "Labelled contact data set", -200, ACCEPTED),
+                    D("D4.2", "Fused contact picture demonstrator", 500),
+                ),
+            ),
         ),
         milestones=(
             M("M1", "Kick-off meeting", -690, achieved_on=-690),
@@ -203,8 +274,14 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
     ),
     ProjectSpec(
-        "CSAR-SWC", "Swarm Command and Control for Uncrewed Surface Vessels", MARITIME_PA,
-        "WMSL", start_on=45, end_on=1000, classification_ceiling=SECRET, active=False,
+        "CSAR-SWC",
+        "Swarm Command and Control for Uncrewed Surface Vessels",
+        MARITIME_PA,
+        "WMSL",
+        start_on=45,
+        end_on=1000,
+        classification_ceiling=SECRET,
+        active=False,
         description="Proposed follow-on: mission planning and command of vessel swarms "
         "across national command-and-control systems.",
         partners=(
@@ -218,14 +295,20 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             MemberSpec("Kyle Brennan", TECH, 46),
         ),
         work_packages=(
-            WorkPackageSpec("WP1", "Swarm mission planning", "WMSL",
-                            "Planning tools that respect each nation's rules of engagement.", (
-                                D("D1.1", "Concept of operations", 120),
-                            )),
-            WorkPackageSpec("WP2", "Interoperable command links", "BWA",
-                            "Command links between national command-and-control systems.", (
-                                D("D2.1", "Interface specification", 200),
-                            )),
+            WorkPackageSpec(
+                "WP1",
+                "Swarm mission planning",
+                "WMSL",
+                "Planning tools that respect each nation's rules of engagement.",
+                (D("D1.1", "Concept of operations", 120),),
+            ),
+            WorkPackageSpec(
+                "WP2",
+                "Interoperable command links",
+                "BWA",
+                "Command links between national command-and-control systems.",
+                (D("D2.1", "Interface specification", 200),),
+            ),
         ),
         milestones=(
             M("M1", "Kick-off meeting", 50),
@@ -234,8 +317,14 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
     ),
     ProjectSpec(
-        "CSAR-MSR", "Multi-Static Radar for Low-Observable Air Targets", RADAR_PA, "IRF",
-        start_on=-500, end_on=600, classification_ceiling=SECRET, active=True,
+        "CSAR-MSR",
+        "Multi-Static Radar for Low-Observable Air Targets",
+        RADAR_PA,
+        "IRF",
+        start_on=-500,
+        end_on=600,
+        classification_ceiling=SECRET,
+        active=True,
         description="A network of passive and multi-static radar receivers using transmitters "
         "of opportunity, with synchronised processing across three nations.",
         partners=(
@@ -254,20 +343,33 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             MemberSpec("Isla McLeod", RESEARCHER, -250),
         ),
         work_packages=(
-            WorkPackageSpec("WP1", "Transmitters of opportunity", "LRDA",
-                            "Characterisation of broadcast and cellular transmitters.", (
-                                D("D1.1", "Transmitter survey", -350, ACCEPTED),
-                                D("D1.2", "Waveform ambiguity analysis", 90, IN_PROGRESS),
-                            )),
-            WorkPackageSpec("WP2", "Receiver network and synchronisation", "IRF",
-                            "Time and phase synchronisation of distributed receivers.", (
-                                D("D2.1", "Synchronisation design", -200, ACCEPTED),
-                                D("D2.2", "Receiver network field report", 300),
-                            )),
-            WorkPackageSpec("WP3", "Tracking and fusion", "MHRE",
-                            "Multi-hypothesis tracking across bistatic pairs.", (
-                                D("D3.1", "Tracker performance report", 400),
-                            )),
+            WorkPackageSpec(
+                "WP1",
+                "Transmitters of opportunity",
+                "LRDA",
+                "Characterisation of broadcast and cellular transmitters.",
+                (
+                    D("D1.1", "Transmitter survey", -350, ACCEPTED),
+                    D("D1.2", "Waveform ambiguity analysis", 90, IN_PROGRESS),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP2",
+                "Receiver network and synchronisation",
+                "IRF",
+                "Time and phase synchronisation of distributed receivers.",
+                (
+                    D("D2.1", "Synchronisation design", -200, ACCEPTED),
+                    D("D2.2", "Receiver network field report", 300),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP3",
+                "Tracking and fusion",
+                "MHRE",
+                "Multi-hypothesis tracking across bistatic pairs.",
+                (D("D3.1", "Tracker performance report", 400),),
+            ),
         ),
         milestones=(
             M("M1", "Kick-off meeting", -490, achieved_on=-490),
@@ -278,8 +380,14 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
     ),
     ProjectSpec(
-        "THC-HMP", "Hypersonic Materials and Propulsion Testbed", HYPERSONICS_PA, "WHFL",
-        start_on=-400, end_on=1100, classification_ceiling=SECRET, active=True,
+        "THC-HMP",
+        "Hypersonic Materials and Propulsion Testbed",
+        HYPERSONICS_PA,
+        "WHFL",
+        start_on=-400,
+        end_on=1100,
+        classification_ceiling=SECRET,
+        active=True,
         description="Ultra-high-temperature ceramics and scramjet combustors tested in shared "
         "arc-jet and shock-tunnel facilities.",
         partners=(
@@ -298,20 +406,33 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             MemberSpec("Mei Lin Chua", RESEARCHER, -200),
         ),
         work_packages=(
-            WorkPackageSpec("WP1", "Ultra-high-temperature ceramics", "SHL",
-                            "Coupon manufacture and arc-jet testing of UHTC composites.", (
-                                D("D1.1", "Material down-select report", -95, ACCEPTED),
-                                D("D1.2", "Arc-jet test report", 60, IN_PROGRESS),
-                            )),
-            WorkPackageSpec("WP2", "Scramjet combustor testing", "WHFL",
-                            "Hot-fire tests of a modular combustor in the shock tunnel.", (
-                                D("D2.1", "Combustor test plan", -30, SUBMITTED),
-                                D("D2.2", "Hot-fire test data set", 400),
-                            )),
-            WorkPackageSpec("WP3", "Aerothermal modelling", "PIT",
-                            "Validated aerothermal models from the test campaign.", (
-                                D("D3.1", "Model validation report", 700),
-                            )),
+            WorkPackageSpec(
+                "WP1",
+                "Ultra-high-temperature ceramics",
+                "SHL",
+                "Coupon manufacture and arc-jet testing of UHTC composites.",
+                (
+                    D("D1.1", "Material down-select report", -95, ACCEPTED),
+                    D("D1.2", "Arc-jet test report", 60, IN_PROGRESS),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP2",
+                "Scramjet combustor testing",
+                "WHFL",
+                "Hot-fire tests of a modular combustor in the shock tunnel.",
+                (
+                    D("D2.1", "Combustor test plan", -30, SUBMITTED),
+                    D("D2.2", "Hot-fire test data set", 400),
+                ),
+            ),
+            WorkPackageSpec(
+                "WP3",
+                "Aerothermal modelling",
+                "PIT",
+                "Validated aerothermal models from the test campaign.",
+                (D("D3.1", "Model validation report", 700),),
+            ),
         ),
         milestones=(
             M("M1", "Kick-off meeting", -390, achieved_on=-390),

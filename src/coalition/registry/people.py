@@ -182,7 +182,13 @@ def update_person(
             wanted = changes.pop("citizenships")
             _check_distinct_citizenships(wanted)
             if sorted(wanted) != sorted(c.nation_code for c in person.citizenships):
-                person.citizenships = [Citizenship(nation_code=c) for c in wanted]
+                # Keep the rows of nations that stay: replacing them all would insert the
+                # new row before the old one is deleted and trip the unique constraint.
+                kept = [c for c in person.citizenships if c.nation_code in wanted]
+                held = {c.nation_code for c in kept}
+                person.citizenships = kept + [
+                    Citizenship(nation_code=c) for c in wanted if c not in held
+                ]
                 applied["citizenships"] = wanted
         applied |= changed_fields(person, changes)
         record_event(uow, actor, "registry:person:update", person, applied)

@@ -139,6 +139,6 @@ def _install_routes(app: FastAPI) -> None:
         return {"status": "ok", "version": __version__}
 
     for module in (accounts_api, registry_api, agreements_api, projects_api, audit_api):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
     for module in (accounts_web, dashboard, registry_web, agreements_web, projects_web):
         app.include_router(module.router)

@@ -7,10 +7,45 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from coalition.errors import CoalitionError, ValidationFailed
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the fields at fault in ``errors``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+#: Shown on every API route in the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("Not logged in, or the API token is unknown, revoked or expired"),
+    403: _documented("Not allowed; the detail names the permission"),
+    404: _documented("No such resource"),
+    409: _documented("Conflicts with an existing record; the detail names the field"),
+    422: _documented("Invalid input; `errors` names each field and its problem"),
+}
 
 
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
