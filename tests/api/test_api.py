@@ -178,3 +178,11 @@ def test_security_headers_are_set(client: TestClient) -> None:
     response = client.get("/login")
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_detail_views_say_what_the_caller_may_do(client: TestClient, world: World) -> None:
+    login(client, "reader")
+    assert client.get(f"/api/v1/agreements/{world.mou}").json()["allowed_actions"] == []
+    login(client, "admin")
+    allowed = client.get(f"/api/v1/agreements/{world.mou}").json()["allowed_actions"]
+    assert allowed == ["organisation:agreement:update", "organisation:agreement:status"]

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, World
 
 
 def form_token(html: str) -> str:
@@ -115,3 +115,13 @@ def test_log_out_ends_the_session(client: TestClient) -> None:
     token = form_token(client.get("/").text)
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_pages_offer_only_the_forms_that_would_succeed(client: TestClient, world: World) -> None:
+    web_login(client, "reader")
+    page = client.get(f"/people/{world.bob}").text
+    assert "Edit</a>" not in page and "Record a briefing" not in page
+    assert "Not shown to you." in page
+    web_login(client, "admin")
+    page = client.get(f"/people/{world.bob}").text
+    assert "Edit</a>" in page and "Record a briefing" in page and "Add a clearance" in page

@@ -127,6 +127,9 @@ class AgreementOut(AgreementSummary):
     status_changes: list[StatusChangeOut]
     amendments: list[AmendmentOut]
     children: list[AgreementSummary] = Field(default_factory=list)
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="Permissions the caller holds on this agreement."
+    )
     created_at: datetime
     updated_at: datetime
     version: int

@@ -29,7 +29,7 @@ from coalition.agreements.schemas import (
     PartyIn,
     StatusChangeIn,
 )
-from coalition.common.access import require
+from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
 from coalition.common.validation import nation_code
@@ -46,14 +46,14 @@ def agreement_target(session: Session, agreement: Agreement) -> Target:
     return Target.of(ids)
 
 
-def agreement_out(session: Session, agreement: Agreement) -> AgreementOut:
+def agreement_out(session: Session, actor: Principal, agreement: Agreement) -> AgreementOut:
     children = session.scalars(
         select(Agreement).where(Agreement.parent_id == agreement.id).order_by(Agreement.reference)
     )
     data: dict[str, Any] = {
         name: getattr(agreement, name)
         for name in AgreementOut.model_fields
-        if name not in {"children", "parties", "status_changes", "amendments"}
+        if name not in {"children", "parties", "status_changes", "amendments", "allowed_actions"}
     }
     return AgreementOut.model_validate(
         {
@@ -62,6 +62,11 @@ def agreement_out(session: Session, agreement: Agreement) -> AgreementOut:
             "status_changes": agreement.status_changes,
             "amendments": agreement.amendments,
             "children": [AgreementSummary.model_validate(c) for c in children],
+            "allowed_actions": allowed_actions(
+                actor,
+                agreement_target(session, agreement),
+                (Permission.AGREEMENT_UPDATE, Permission.AGREEMENT_STATUS),
+            ),
         }
     )
 
@@ -108,7 +113,7 @@ def list_agreements(
 def get_agreement(uow: UnitOfWork, actor: Principal, agreement_id: uuid.UUID) -> AgreementOut:
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return agreement_out(uow.session, get_agreement_row(uow.session, agreement_id))
+        return agreement_out(uow.session, actor, get_agreement_row(uow.session, agreement_id))
 
 
 def create_agreement(uow: UnitOfWork, actor: Principal, data: AgreementIn) -> AgreementOut:
@@ -132,7 +137,7 @@ def create_agreement(uow: UnitOfWork, actor: Principal, data: AgreementIn) -> Ag
         uow.flush()
         record_event(uow, actor, "agreements:agreement:create", agreement, data.model_dump())
         uow.commit()
-        return agreement_out(session, agreement)
+        return agreement_out(session, actor, agreement)
 
 
 def update_agreement(
@@ -164,7 +169,7 @@ def update_agreement(
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         record_event(uow, actor, "agreements:agreement:update", agreement, applied)
         uow.commit()
-        return agreement_out(session, agreement)
+        return agreement_out(session, actor, agreement)
 
 
 def change_status(
@@ -199,7 +204,7 @@ def change_status(
         agreement.status = data.to_status
         record_event(uow, actor, "agreements:agreement:status", agreement, event)
         uow.commit()
-        return agreement_out(session, agreement)
+        return agreement_out(session, actor, agreement)
 
 
 def add_amendment(

@@ -26,6 +26,14 @@ def require(principal: Principal, permission: Permission, target: Target) -> Dec
     return decision
 
 
+def allowed_actions(
+    principal: Principal, target: Target, permissions: tuple[Permission, ...]
+) -> list[str]:
+    """Which of ``permissions`` the principal holds on an object: pages show only the
+    forms that would succeed, and API clients learn the same without trying."""
+    return [str(p) for p in permissions if authorize(principal, p, target).allowed]
+
+
 def principal_for_account(session: Session, account_id: uuid.UUID) -> Principal | None:
     from coalition.accounts.models import Account, AccountStatus
 

@@ -159,6 +159,9 @@ class ProjectOut(ProjectSummary):
     members: list[MemberOut]
     work_packages: list[WorkPackageOut]
     milestones: list[MilestoneOut]
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="Permissions the caller holds on this project."
+    )
     created_at: datetime
     updated_at: datetime
     version: int

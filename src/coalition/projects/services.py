@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.agreements.models import Agreement, AgreementStatus
-from coalition.common.access import require
+from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
 from coalition.common.validation import ranges_overlap
@@ -62,6 +62,16 @@ def project_target(session: Session, project: Project) -> Target:
     return Target.of(ids, project.id)
 
 
+def project_out(session: Session, actor: Principal, project: Project) -> ProjectOut:
+    out = ProjectOut.model_validate(project)
+    out.allowed_actions = allowed_actions(
+        actor,
+        project_target(session, project),
+        (Permission.PROJECT_UPDATE, Permission.PROJECT_TEAM_MANAGE, Permission.PROJECT_PLAN_MANAGE),
+    )
+    return out
+
+
 def list_projects(
     uow: UnitOfWork,
     actor: Principal,
@@ -96,7 +106,7 @@ def list_projects(
 def get_project(uow: UnitOfWork, actor: Principal, project_id: uuid.UUID) -> ProjectOut:
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return ProjectOut.model_validate(get_project_row(uow.session, project_id))
+        return project_out(uow.session, actor, get_project_row(uow.session, project_id))
 
 
 def create_project(uow: UnitOfWork, actor: Principal, data: ProjectIn) -> ProjectOut:
@@ -128,7 +138,7 @@ def create_project(uow: UnitOfWork, actor: Principal, data: ProjectIn) -> Projec
         uow.flush()
         record_event(uow, actor, "projects:project:create", project, data.model_dump())
         uow.commit()
-        return ProjectOut.model_validate(project)
+        return project_out(session, actor, project)
 
 
 def update_project(
@@ -157,7 +167,7 @@ def update_project(
         _check_project(project, project.agreement)
         record_event(uow, actor, "projects:project:update", project, applied)
         uow.commit()
-        return ProjectOut.model_validate(project)
+        return project_out(session, actor, project)
 
 
 def _check_project(project: Project, agreement: Agreement) -> None:

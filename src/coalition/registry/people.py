@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
-from coalition.common.access import require
+from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
 from coalition.common.validation import ranges_overlap
@@ -84,7 +84,13 @@ def _person_out(session: Session, actor: Principal, person: Person, today: date)
         updated_at=person.updated_at,
         version=person.version,
     )
-    if authorize(actor, Permission.CLEARANCE_READ, person_target(session, person)):
+    target = person_target(session, person)
+    out.allowed_actions = allowed_actions(
+        actor,
+        target,
+        (Permission.PERSON_UPDATE, Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE),
+    )
+    if authorize(actor, Permission.CLEARANCE_READ, target):
         out.clearances = [clearance_out(c, today) for c in person.clearances]
         out.briefings = [BriefingOut.model_validate(b) for b in person.briefings]
     return out

@@ -127,6 +127,9 @@ class OrganisationOut(View):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="Permissions the caller holds on this object."
+    )
 
 
 # --- people, clearances, briefings ---------------------------------------------------------
@@ -225,6 +228,9 @@ class PersonOut(PersonSummary):
     # "not shown to you" for "holds none".
     clearances: list[ClearanceOut] | None = None
     briefings: list[BriefingOut] | None = None
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="Permissions the caller holds on this person."
+    )
 
 
 class ExpiringClearance(View):

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target
-from coalition.common.access import require
+from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
 
@@ -181,7 +181,9 @@ def get_organisation(
 ) -> OrganisationOut:
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return OrganisationOut.model_validate(get_organisation_row(uow.session, organisation_id))
+        return organisation_out(
+            uow.session, actor, get_organisation_row(uow.session, organisation_id)
+        )
 
 
 def create_organisation(uow: UnitOfWork, actor: Principal, data: OrganisationIn) -> OrganisationOut:
@@ -201,7 +203,7 @@ def create_organisation(uow: UnitOfWork, actor: Principal, data: OrganisationIn)
         uow.flush()
         record_event(uow, actor, "registry:organisation:create", organisation, data.model_dump())
         uow.commit()
-        return OrganisationOut.model_validate(organisation)
+        return organisation_out(session, actor, organisation)
 
 
 def update_organisation(
@@ -220,7 +222,7 @@ def update_organisation(
         applied = changed_fields(organisation, changes)
         record_event(uow, actor, "registry:organisation:update", organisation, applied)
         uow.commit()
-        return OrganisationOut.model_validate(organisation)
+        return organisation_out(session, actor, organisation)
 
 
 def _check_short_name_free(session: Session, short_name: str) -> None:
@@ -239,6 +241,16 @@ def _check_parent(session: Session, organisation: Organisation, parent_id: uuid.
             raise ValidationFailed.of("parent_id", "would make the organisation its own ancestor")
         seen.add(parent.id)
         parent = parent.parent
+
+
+def organisation_out(session: Session, actor: Principal, row: Organisation) -> OrganisationOut:
+    out = OrganisationOut.model_validate(row)
+    out.allowed_actions = allowed_actions(
+        actor,
+        organisation_target(session, row),
+        (Permission.ORGANISATION_UPDATE, Permission.PERSON_CREATE),
+    )
+    return out
 
 
 def get_organisation_row(session: Session, organisation_id: uuid.UUID) -> Organisation:
