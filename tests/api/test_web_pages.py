@@ -125,3 +125,10 @@ def test_pages_offer_only_the_forms_that_would_succeed(client: TestClient, world
     web_login(client, "admin")
     page = client.get(f"/people/{world.bob}").text
     assert "Edit</a>" in page and "Record a briefing" in page and "Add a clearance" in page
+
+
+def test_reference_page_shows_schemes_groups_and_nations(client: TestClient) -> None:
+    web_login(client, "reader")
+    page = client.get("/reference").text
+    assert "COSMIC TOP SECRET" in page and "FVEY" in page and "United Kingdom" in page
+    assert "<s>GBR</s>" in page  # left the EU

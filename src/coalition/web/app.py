@@ -131,6 +131,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.projects import api as projects_api
     from coalition.projects import web as projects_web
     from coalition.registry import api as registry_api
+    from coalition.registry import people_web
     from coalition.registry import web as registry_web
     from coalition.web import dashboard
 
@@ -140,5 +141,5 @@ def _install_routes(app: FastAPI) -> None:
 
     for module in (accounts_api, registry_api, agreements_api, projects_api, audit_api):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
-    for module in (accounts_web, dashboard, registry_web, agreements_web, projects_web):
+    for module in (accounts_web, dashboard, registry_web, people_web, agreements_web, projects_web):
         app.include_router(module.router)
