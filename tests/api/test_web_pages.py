@@ -132,3 +132,46 @@ def test_reference_page_shows_schemes_groups_and_nations(client: TestClient) -> 
     page = client.get("/reference").text
     assert "COSMIC TOP SECRET" in page and "FVEY" in page and "United Kingdom" in page
     assert "<s>GBR</s>" in page  # left the EU
+
+
+def test_admin_creates_an_account_with_a_role_and_suspends_it(client: TestClient) -> None:
+    web_login(client, "admin")
+    page = client.get("/accounts").text
+    assert 'href="/accounts"' in page
+    short = client.post(
+        "/accounts",
+        data={
+            "csrf_token": form_token(page),
+            "username": "new.user",
+            "display_name": "New",
+            "password": "short",
+            "role": "researcher",
+            "scope": "node",
+        },
+    )
+    assert short.status_code == 422 and "at least 12 characters" in short.text
+    created = client.post(
+        "/accounts",
+        data={
+            "csrf_token": form_token(page),
+            "username": "new.user",
+            "display_name": "New",
+            "password": "long-enough-password",
+            "role": "researcher",
+            "scope": "node",
+        },
+        follow_redirects=True,
+    )
+    assert "Account new.user created." in created.text and "Researcher" in created.text
+    suspended = client.post(
+        created.url.path + "/status",
+        data={"csrf_token": form_token(created.text), "status": "suspended"},
+        follow_redirects=True,
+    )
+    assert "is now suspended" in suspended.text
+
+
+def test_accounts_page_is_for_administrators_only(client: TestClient) -> None:
+    web_login(client, "reader")
+    assert 'href="/accounts"' not in client.get("/").text
+    assert client.get("/accounts").status_code == 403

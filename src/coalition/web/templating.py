@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from coalition.accounts.permissions import Principal
+from coalition.accounts.permissions import Permission, Principal, Target, authorize
 from coalition.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -39,6 +39,18 @@ templates.env.filters["label"] = _label
 templates.env.filters["level_name"] = lambda v: LEVEL_NAMES.get(int(v), str(v))
 templates.env.globals["query"] = _query
 templates.env.globals["LEVEL_NAMES"] = LEVEL_NAMES
+
+
+def _holds(principal: Principal | None, permission: str) -> bool:
+    """For navigation only: whether to offer a node-wide page. The page's service still
+    decides; hiding a link is never the protection."""
+    return (
+        principal is not None
+        and authorize(principal, Permission(permission), Target.node()).allowed
+    )
+
+
+templates.env.globals["holds"] = _holds
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
