@@ -15,7 +15,7 @@ from coalition.agreements.models import (
     IpRegime,
 )
 from coalition.common.validation import Marking, Name, NationCode, Reason, ShortText
-from coalition.registry.schemas import Command, OrganisationRef, View
+from coalition.registry.schemas import Command, OrganisationRef, Patch, View
 
 
 class DisputeStep(BaseModel):
@@ -52,7 +52,9 @@ class AgreementIn(Terms):
     parties: list[PartyIn] = Field(min_length=1)
 
 
-class AgreementUpdate(Command):
+class AgreementUpdate(Patch):
+    clearable = frozenset({"summary", "expires_on", "qualified_majority_percent"})
+
     title: Name | None = None
     summary: str | None = Field(default=None, max_length=10000)
     effective_from: date | None = None

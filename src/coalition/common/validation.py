@@ -25,10 +25,19 @@ def currency_code(value: str) -> str:
     return code
 
 
+def text(max_length: int, min_length: int = 1) -> object:
+    """Trimmed text whose limit matches its column, so the database never refuses it."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
 NationCode = Annotated[str, AfterValidator(nation_code)]
 CurrencyCode = Annotated[str, AfterValidator(currency_code)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Name = Annotated[str, text(200)]
+ShortText = Annotated[str, text(80)]
+PersonName = Annotated[str, text(120)]
+Code = Annotated[str, text(40)]
+PlanCode = Annotated[str, text(20)]
+IssuerCode = Annotated[str, text(8)]
 #: A nation trigraph or a group tetragraph, as written in releasability markings.
 Marking = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=8)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from coalition.common.validation import Name, ShortText
+from coalition.common.validation import Code, Name, PlanCode
 from coalition.projects.models import (
     DeliverableStatus,
     MemberRole,
@@ -15,11 +15,11 @@ from coalition.projects.models import (
     ParticipantRole,
     ProjectStatus,
 )
-from coalition.registry.schemas import Command, OrganisationRef, View
+from coalition.registry.schemas import Command, OrganisationRef, Patch, View
 
 
 class ProjectIn(Command):
-    code: ShortText
+    code: Code
     title: Name
     agreement_id: uuid.UUID
     start_on: date
@@ -29,7 +29,9 @@ class ProjectIn(Command):
     lead_organisation_id: uuid.UUID = Field(description="Joins as the lead participant.")
 
 
-class ProjectUpdate(Command):
+class ProjectUpdate(Patch):
+    clearable = frozenset({"end_on", "description"})
+
     title: Name | None = None
     start_on: date | None = None
     end_on: date | None = None
@@ -57,31 +59,33 @@ class MemberIn(Command):
 
 
 class WorkPackageIn(Command):
-    code: ShortText
+    code: PlanCode
     title: Name
     lead_organisation_id: uuid.UUID
     description: str | None = Field(default=None, max_length=10000)
 
 
 class DeliverableIn(Command):
-    code: ShortText
+    code: PlanCode
     title: Name
     due_on: date
 
 
-class DeliverableUpdate(Command):
+class DeliverableUpdate(Patch):
     title: Name | None = None
     due_on: date | None = None
     status: DeliverableStatus | None = None
 
 
 class MilestoneIn(Command):
-    code: ShortText
+    code: PlanCode
     title: Name
     due_on: date
 
 
-class MilestoneUpdate(Command):
+class MilestoneUpdate(Patch):
+    clearable = frozenset({"achieved_on"})
+
     title: Name | None = None
     due_on: date | None = None
     status: MilestoneStatus | None = None

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
-from coalition.common.validation import CurrencyCode, Name, NationCode, Reason, ShortText
+from coalition.common.validation import (
+    Code,
+    CurrencyCode,
+    IssuerCode,
+    Name,
+    NationCode,
+    PersonName,
+    Reason,
+    ShortText,
+)
 from coalition.registry.models import (
     BriefingKind,
     ClearanceStatus,
@@ -24,21 +34,36 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Patch(Command):
+    """A partial update: fields left out stay as they are. Only the fields named in
+    ``clearable`` may be sent as null (to clear them); null elsewhere is an error."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_clearable(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name not in cls.clearable:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
+
+
 # --- nations, groups, schemes -------------------------------------------------------------
 
 
 class NationIn(Command):
     code: NationCode
-    name: Name | None = Field(default=None, description="Defaults to the ISO 3166 name.")
-    scheme_code: ShortText | None = None
+    name: PersonName | None = Field(default=None, description="Defaults to the ISO 3166 name.")
+    scheme_code: IssuerCode | None = None
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     fiscal_year_start_day: int = Field(default=1, ge=1, le=31)
     currency: CurrencyCode
 
 
-class NationUpdate(Command):
-    name: Name | None = None
-    scheme_code: ShortText | None = None
+class NationUpdate(Patch):
+    clearable = frozenset({"scheme_code"})
+    name: PersonName | None = None
+    scheme_code: IssuerCode | None = None
     fiscal_year_start_month: int | None = Field(default=None, ge=1, le=12)
     fiscal_year_start_day: int | None = Field(default=None, ge=1, le=31)
     currency: CurrencyCode | None = None
@@ -91,20 +116,21 @@ class ClearanceNameOut(View):
 
 class OrganisationIn(Command):
     name: Name
-    short_name: ShortText
+    short_name: Code
     kind: OrganisationKind
     nation_code: NationCode
     parent_id: uuid.UUID | None = None
-    city: Name | None = None
+    city: PersonName | None = None
     website: Name | None = None
 
 
-class OrganisationUpdate(Command):
+class OrganisationUpdate(Patch):
+    clearable = frozenset({"parent_id", "city", "website"})
     name: Name | None = None
-    short_name: ShortText | None = None
+    short_name: Code | None = None
     kind: OrganisationKind | None = None
     parent_id: uuid.UUID | None = None
-    city: Name | None = None
+    city: PersonName | None = None
     website: Name | None = None
 
 
@@ -136,17 +162,18 @@ class OrganisationOut(View):
 
 
 class PersonIn(Command):
-    given_name: Name
-    family_name: Name
+    given_name: PersonName
+    family_name: PersonName
     email: EmailStr
     employer_id: uuid.UUID
     citizenships: list[NationCode] = Field(min_length=1)
     job_title: Name | None = None
 
 
-class PersonUpdate(Command):
-    given_name: Name | None = None
-    family_name: Name | None = None
+class PersonUpdate(Patch):
+    clearable = frozenset({"job_title"})
+    given_name: PersonName | None = None
+    family_name: PersonName | None = None
     email: EmailStr | None = None
     employer_id: uuid.UUID | None = None
     citizenships: list[NationCode] | None = Field(default=None, min_length=1)
@@ -155,14 +182,16 @@ class PersonUpdate(Command):
 
 
 class ClearanceIn(Command):
-    issuer: ShortText = Field(description="Issuing nation (alpha-3), NATO or EU.")
+    issuer: IssuerCode = Field(description="Issuing nation (alpha-3), NATO or EU.")
     level_name: ShortText = Field(description="The issuer's clearance name, e.g. SC or SECRET.")
     valid_from: date
     valid_until: date
     reference: ShortText | None = None
 
 
-class ClearanceUpdate(Command):
+class ClearanceUpdate(Patch):
+    clearable = frozenset({"reference"})
+
     level_name: ShortText | None = None
     valid_from: date | None = None
     valid_until: date | None = None
@@ -245,13 +274,15 @@ class ExpiringClearance(View):
 class SecurityAgreementIn(Command):
     reference: ShortText
     title: Name
-    parties: list[ShortText] = Field(min_length=2, description="Nations (alpha-3), NATO or EU.")
+    parties: list[IssuerCode] = Field(min_length=2, description="Nations (alpha-3), NATO or EU.")
     max_level: int = Field(ge=1, le=4, description="Highest common level covered (1-4).")
     in_force_from: date
     in_force_until: date | None = None
 
 
-class SecurityAgreementUpdate(Command):
+class SecurityAgreementUpdate(Patch):
+    clearable = frozenset({"in_force_until"})
+
     title: Name | None = None
     max_level: int | None = Field(default=None, ge=1, le=4)
     in_force_from: date | None = None

@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from coalition.errors import Conflict
+from coalition.errors import Conflict, ValidationFailed
 from coalition.store.db import SQLITE_BEGIN
 
 SessionFactory = Callable[[], Session]
@@ -51,6 +51,12 @@ class UnitOfWork:
             session.rollback()
         finally:
             session.close()
+        # A constraint can also fire on an implicit flush (a query after a change): the
+        # caller gets the same clear error as from flush() or commit(), never a 500.
+        if isinstance(exc, IntegrityError):
+            raise Conflict(_integrity_message(exc)) from exc
+        if isinstance(exc, DataError):
+            raise ValidationFailed.of("body", _data_message(exc)) from exc
 
     def for_writing(self) -> None:
         """Take the write lock up front on SQLite (no-op elsewhere)."""
@@ -72,6 +78,12 @@ class UnitOfWork:
 
     def add(self, obj: Any) -> None:
         self.session.add(obj)
+
+
+def _data_message(exc: DataError) -> str:
+    # Validation at the edge keeps values within their columns; this names the kind of
+    # problem without echoing the database's message (which may quote other rows).
+    return "a value does not fit its field (too long or out of range)"
 
 
 def _integrity_message(exc: IntegrityError) -> str:
