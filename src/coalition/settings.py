@@ -6,9 +6,11 @@ Secrets (the session key) live in files under the data directory, never in the d
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -29,9 +31,18 @@ class Settings(BaseSettings):
         default=None,
         description="Send session cookies only over HTTPS; default: on unless bound to loopback.",
     )
-    session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
-    login_max_failures: int = Field(default=5, ge=1, description="Failures before a lock-out.")
-    login_lockout_seconds: int = Field(default=300, ge=1)
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, ge=60, description="A browser session ends this long after log-in."
+    )
+    session_idle_seconds: int = Field(
+        default=3600, ge=60, description="A browser session ends after this long unused."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failures for one username from one address before a pause."
+    )
+    login_lockout_seconds: int = Field(
+        default=300, ge=1, description="Window for counting failures, and length of the pause."
+    )
     reference_dir: Path | None = Field(
         default=None, description="Folder with classification-schemes.yaml and groups.yaml."
     )
@@ -78,18 +89,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def read_or_create_secret(path: Path) -> str:
     """Return the secret kept in ``path``, creating it with mode 0600 on first use.
 
-    The file is created with O_EXCL so two workers starting together agree on one key.
+    The secret is written to a private temporary file which is then hard-linked into place:
+    the link either appears complete or fails because another worker won, so nobody ever
+    reads a half-written (or empty) key.
     """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-key-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{path} holds a secret shorter than {MIN_SECRET_LENGTH} characters")
+    return secret

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from coalition.accounts.login import SOURCE_ALLOWANCE, Throttling, log_in
+from coalition.errors import AuthenticationFailed
+from coalition.settings import Settings
 from tests.api.conftest import login
+from tests.conftest import UowFactory
 from tests.factories import PASSWORD, World
 
 PROBLEM = "application/problem+json"
@@ -186,3 +191,89 @@ def test_detail_views_say_what_the_caller_may_do(client: TestClient, world: Worl
     login(client, "admin")
     allowed = client.get(f"/api/v1/agreements/{world.mou}").json()["allowed_actions"]
     assert allowed == ["organisation:agreement:update", "organisation:agreement:status"]
+
+
+def test_log_out_ends_the_session_on_the_server(client: TestClient) -> None:
+    headers = login(client)
+    stolen = dict(client.cookies)
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    replay = TestClient(client.app, base_url="http://127.0.0.1", cookies=stolen)
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_a_locked_username_still_opens_from_another_address(
+    client: TestClient, uow: UowFactory, settings: Settings
+) -> None:
+    throttling = Throttling(settings.login_max_failures, settings.login_lockout_seconds)
+    for _ in range(settings.login_max_failures):
+        with pytest.raises(AuthenticationFailed):
+            log_in(
+                uow(),
+                "reader",
+                "bad",
+                throttling=throttling,
+                session_seconds=60,
+                source="203.0.113.9",
+            )
+    with pytest.raises(AuthenticationFailed):  # the right password, from the attacker's address
+        log_in(
+            uow(),
+            "reader",
+            PASSWORD,
+            throttling=throttling,
+            session_seconds=60,
+            source="203.0.113.9",
+        )
+    assert (
+        log_in(
+            uow(),
+            "reader",
+            PASSWORD,
+            throttling=throttling,
+            session_seconds=60,
+            source="198.51.100.7",
+        ).principal.name
+        == "reader"
+    )
+
+
+def test_one_address_spraying_many_usernames_is_paused(
+    uow: UowFactory, settings: Settings, world: World
+) -> None:
+    throttling = Throttling(settings.login_max_failures, settings.login_lockout_seconds)
+    for n in range(settings.login_max_failures * SOURCE_ALLOWANCE):
+        with pytest.raises(AuthenticationFailed):
+            log_in(
+                uow(),
+                f"user{n}",
+                "guess",
+                throttling=throttling,
+                session_seconds=60,
+                source="203.0.113.50",
+            )
+    with pytest.raises(AuthenticationFailed):
+        log_in(
+            uow(),
+            "admin",
+            PASSWORD,
+            throttling=throttling,
+            session_seconds=60,
+            source="203.0.113.50",
+        )
+
+
+def test_suspending_an_account_ends_its_sessions(client: TestClient, uow: UowFactory) -> None:
+    login(client, "reader")
+    assert client.get("/api/v1/me").status_code == 200
+    admin = TestClient(client.app, base_url="http://127.0.0.1")
+    headers = login(admin, "admin")
+    reader_id = client.get("/api/v1/me").json()["id"]
+    admin.put(f"/api/v1/accounts/{reader_id}/status", json={"status": "suspended"}, headers=headers)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_unknown_usernames_are_not_stored_in_the_record(client: TestClient) -> None:
+    client.post("/api/v1/auth/login", json={"username": "my-secret-password", "password": "x"})
+    login(client, "admin")
+    events = client.get("/api/v1/events", params={"tag": "accounts:login"}).json()["items"]
+    assert all("my-secret-password" not in str(e) for e in events)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Executable, func, select
 
 import coalition
+from coalition.accounts.login import Throttling, log_in
 from coalition.accounts.permissions import Principal
-from coalition.accounts.services import authenticate
 from coalition.agreements.models import Agreement, AgreementKind, AgreementStatus
 from coalition.demo import DEMO_PASSWORD, DemoSummary, load_demo
 from coalition.projects.models import Milestone, MilestoneStatus, Project, ProjectStatus
@@ -147,8 +147,12 @@ def test_every_demo_login_authenticates(node: DemoNode) -> None:
     for username, password, description in node.second.logins:
         assert password == DEMO_PASSWORD
         assert description
-        principal, _epoch = authenticate(
-            node.uow(), username, password, max_failures=5, lockout_seconds=60
-        )
+        principal = log_in(
+            node.uow(),
+            username,
+            password,
+            throttling=Throttling(max_failures=5, lockout_seconds=60),
+            session_seconds=3600,
+        ).principal
         assert principal.name == username
         assert principal.grants

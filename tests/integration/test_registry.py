@@ -352,3 +352,63 @@ def test_citizenships_can_be_changed_keeping_one(uow: UowFactory, operator: Prin
     assert people.get_person(uow(), operator, world.bob).citizenships == ["FRA", "GBR"]
     people.update_person(uow(), operator, world.bob, PersonUpdate(citizenships=["GBR"]))
     assert people.get_person(uow(), operator, world.bob).citizenships == ["GBR"]
+
+
+def test_nobody_records_their_own_clearance(uow: UowFactory, operator: Principal) -> None:
+    from coalition.accounts.permissions import Grant
+
+    world = make_world(uow, operator)
+    officer = Principal(
+        "bob-the-officer",
+        uuid.uuid4(),
+        True,
+        (Grant(Role.SECURITY_OFFICER, ScopeKind.ORGANISATION, world.gbr_lab),),
+        person_id=world.bob,
+    )
+    with pytest.raises(PermissionDenied, match="own record"):
+        people.add_clearance(
+            uow(),
+            officer,
+            world.bob,
+            ClearanceIn(
+                issuer="GBR",
+                level_name="DV",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 1, 1),
+            ),
+        )
+    assert (
+        "organisation:clearance:manage"
+        not in people.get_person(uow(), officer, world.bob).allowed_actions
+    )
+
+
+def test_clearance_issuer_must_be_a_nation_of_the_person_or_employer(
+    uow: UowFactory, operator: Principal
+) -> None:
+    world = make_world(uow, operator)  # Bob: GBR lab, GBR + CAN citizen
+    with pytest.raises(ValidationFailed) as caught:
+        people.add_clearance(
+            uow(),
+            operator,
+            world.bob,
+            ClearanceIn(
+                issuer="USA",
+                level_name="TOP SECRET",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 1, 1),
+            ),
+        )
+    assert caught.value.problems[0].field == "issuer"
+    for issuer, level in (("CAN", "SECRET"), ("NATO", "NATO SECRET")):
+        people.add_clearance(
+            uow(),
+            operator,
+            world.bob,
+            ClearanceIn(
+                issuer=issuer,
+                level_name=level,
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 1, 1),
+            ),
+        )

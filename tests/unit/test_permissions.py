@@ -151,3 +151,18 @@ def test_a_permission_is_granted_only_by_a_role_that_has_it(
     decision = authorize(holder(*held), permission, Target.of([ORG_A, ORG_B], PROJECT))
     if decision.allowed:
         assert any(permission in ROLE_PERMISSIONS[g.role] for g in held)
+
+
+def test_nobody_manages_their_own_clearances_or_briefings() -> None:
+    me = uuid.uuid4()
+    officer = Principal(
+        name="officer",
+        account_id=uuid.uuid4(),
+        active=True,
+        grants=(Grant(Role.NODE_ADMIN, ScopeKind.NODE),),
+        person_id=me,
+    )
+    for permission in (P.CLEARANCE_MANAGE, P.BRIEFING_MANAGE):
+        assert not authorize(officer, permission, Target.of([ORG_A], person=me))
+        assert authorize(officer, permission, Target.of([ORG_A], person=uuid.uuid4()))
+    assert authorize(officer, P.CLEARANCE_READ, Target.of([ORG_A], person=me))

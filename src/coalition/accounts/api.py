@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, SecretStr
 
 from coalition.accounts import services
+from coalition.accounts.login import Throttling, log_in
 from coalition.accounts.models import AccountStatus
 from coalition.accounts.schemas import (
     AccountIn,
@@ -18,7 +19,14 @@ from coalition.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from coalition.web.deps import ApiPrincipal, SettingsDep, UowDep, csrf_token
+from coalition.web.deps import (
+    ApiPrincipal,
+    SettingsDep,
+    UowDep,
+    csrf_token,
+    end_session,
+    start_session,
+)
 
 router = APIRouter(tags=["accounts"])
 
@@ -35,24 +43,24 @@ class LoginOut(BaseModel):
 
 @router.post("/auth/login", summary="Log in and receive a session cookie")
 def login(data: LoginIn, request: Request, uow: UowDep, settings: SettingsDep) -> LoginOut:
-    principal, epoch = services.authenticate(
+    logged_in = log_in(
         uow,
         data.username,
         data.password.get_secret_value(),
-        max_failures=settings.login_max_failures,
-        lockout_seconds=settings.login_lockout_seconds,
+        throttling=Throttling(settings.login_max_failures, settings.login_lockout_seconds),
+        session_seconds=settings.session_max_age_seconds,
         source=request.client.host if request.client else "unknown",
     )
+    start_session(request, logged_in.session_secret)
+    principal = logged_in.principal
     assert principal.account_id is not None
-    request.session.clear()
-    request.session.update({"account_id": str(principal.account_id), "epoch": epoch})
     account = services.get_account(uow, principal, principal.account_id)
     return LoginOut(account=account, csrf_token=csrf_token(request))
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, actor: ApiPrincipal) -> None:
-    request.session.clear()
+def logout(request: Request, actor: ApiPrincipal, uow: UowDep) -> None:
+    end_session(request, uow)
 
 
 @router.get("/me", summary="The calling account")

@@ -29,11 +29,7 @@ class Account(Entity, Base):
         enum_column(AccountStatus), default=AccountStatus.ACTIVE
     )
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), unique=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
-    # Bumped on password change or "log out everywhere": older session cookies stop working.
-    session_epoch: Mapped[int] = mapped_column(default=0)
     person: Mapped[Person | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="account", cascade="all, delete-orphan"
@@ -72,3 +68,33 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     account: Mapped[Account] = relationship()
+
+
+class WebSession(Base):
+    """A browser session. The cookie carries only a random id; this row says whether it is
+    still good, so log-out, suspension and password changes end it on the server."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the id in the cookie: a copy of the database opens no session.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per (username, address) and per address, so an attacker is
+    slowed down without locking the real user out from their own address."""
+
+    __tablename__ = "login_throttles"
+    #: SHA-256 of "username|address" or "*|address": no raw usernames or addresses kept.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]

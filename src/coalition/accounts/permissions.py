@@ -103,6 +103,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ}),
 }
 
+#: Vetting records are kept by someone else: nobody grants or changes their own.
+NOT_ABOUT_ONESELF = frozenset({Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE})
+
 # A role held in a narrow scope can only grant permissions meant for that scope or
 # narrower: an organisation admin cannot create organisations on the node.
 _SCOPE_BREADTH = {ScopeKind.NODE: 0, ScopeKind.ORGANISATION: 1, ScopeKind.PROJECT: 2}
@@ -143,6 +146,8 @@ class Target:
 
     organisation_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     project_id: uuid.UUID | None = None
+    #: The person the object is about (their clearances, briefings), if any.
+    person_id: uuid.UUID | None = None
 
     @classmethod
     def node(cls) -> Target:
@@ -150,9 +155,12 @@ class Target:
 
     @classmethod
     def of(
-        cls, organisations: Iterable[uuid.UUID] = (), project: uuid.UUID | None = None
+        cls,
+        organisations: Iterable[uuid.UUID] = (),
+        project: uuid.UUID | None = None,
+        person: uuid.UUID | None = None,
     ) -> Target:
-        return cls(frozenset(organisations), project)
+        return cls(frozenset(organisations), project, person)
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,12 @@ def authorize(principal: Principal, permission: Permission, target: Target) -> D
         return Decision(False, f"{principal.name} is not active")
     if principal.is_operator:
         return Decision(True, "local operator on the node")
+    if (
+        permission in NOT_ABOUT_ONESELF
+        and principal.person_id is not None
+        and principal.person_id == target.person_id
+    ):
+        return Decision(False, f"{permission} is never granted on one's own record")
     for grant in principal.grants:
         if permission not in ROLE_PERMISSIONS[grant.role]:
             continue

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coalition.accounts.login import digest, end_sessions, hash_password, verify_password
 from coalition.accounts.models import Account, AccountStatus, ApiToken, RoleAssignment
 from coalition.accounts.permissions import Permission, Principal, ScopeKind, Target
 from coalition.accounts.schemas import (
@@ -23,28 +21,19 @@ from coalition.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from coalition.audit.models import Event
 from coalition.common.access import principal_for_account, require
 from coalition.common.events import record_event
-from coalition.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from coalition.errors import Conflict, NotFound, ValidationFailed
 from coalition.projects.models import Project
 from coalition.registry.models import Organisation, Person
 from coalition.store.base import utcnow
 from coalition.store.uow import UnitOfWork
 
-_hasher = PasswordHasher()
 TOKEN_PREFIX = "coal_"  # noqa: S105  (a label that makes leaked tokens easy to scan for)
-# Verifying against a fixed hash when the user is unknown keeps the time of a failed
-# log-in the same whether or not the account exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return digest(token)
 
 
 def create_account(uow: UnitOfWork, actor: Principal, data: AccountIn) -> AccountOut:
@@ -149,7 +138,7 @@ def set_account_status(
         uow.for_writing()
         account = _account(uow.session, account_id)
         account.status = status
-        account.session_epoch += 1
+        end_sessions(uow.session, account.id)
         record_event(uow, actor, "accounts:account:status", account, {"status": status})
         uow.commit()
         return AccountOut.model_validate(account)
@@ -180,101 +169,18 @@ def _account(session: Session, account_id: uuid.UUID) -> Account:
     return account
 
 
-# --- log-in ---------------------------------------------------------------------------------
-
-_FAILED = AuthenticationFailed("wrong username or password, or the account is locked")
-
-
-def authenticate(
-    uow: UnitOfWork,
-    username: str,
-    password: str,
-    *,
-    max_failures: int,
-    lockout_seconds: int,
-    source: str = "unknown",
-) -> tuple[Principal, int]:
-    """Check a password; return the principal and the account's session epoch.
-
-    Failures are counted on the account; after ``max_failures`` it is locked for
-    ``lockout_seconds``. Every outcome is recorded. The error never says which part was wrong.
-    """
-    with uow:
-        uow.for_writing()
-        session = uow.session
-        account = session.scalar(select(Account).where(Account.username == username.strip()))
-        now = utcnow()
-        if account is None:
-            _verify(_DUMMY_HASH, password)
-            _log_login(uow, username, "unknown-account", source)
-            uow.commit()
-            raise _FAILED
-        locked = account.locked_until is not None and account.locked_until > now
-        ok = _verify(account.password_hash, password) and not locked
-        if not ok or account.status is not AccountStatus.ACTIVE:
-            if not locked:
-                account.failed_logins += 1
-                if account.failed_logins >= max_failures:
-                    account.locked_until = now + timedelta(seconds=lockout_seconds)
-                    account.failed_logins = 0
-            outcome = "locked" if locked else "suspended" if ok else "bad-password"
-            _log_login(uow, account.username, outcome, source)
-            uow.commit()
-            raise _FAILED
-        account.failed_logins = 0
-        account.locked_until = None
-        account.last_login_at = now
-        if _hasher.check_needs_rehash(account.password_hash):
-            account.password_hash = hash_password(password)
-        _log_login(uow, account.username, "ok", source)
-        uow.commit()
-        principal = principal_for_account(session, account.id)
-        assert principal is not None
-        return principal, account.session_epoch
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _log_login(uow: UnitOfWork, username: str, outcome: str, source: str) -> None:
-    uow.add(
-        Event(
-            actor=username[:120],
-            tag="accounts:login:" + ("ok" if outcome == "ok" else "failed"),
-            object_type="accounts",
-            object_id=username[:64],
-            details={"outcome": outcome, "source": source},
-        )
-    )
-
-
 def change_password(uow: UnitOfWork, actor: Principal, data: PasswordChange) -> None:
     if actor.account_id is None:
         raise ValidationFailed.of("account", "the operator has no password here")
     with uow:
         uow.for_writing()
         account = _account(uow.session, actor.account_id)
-        if not _verify(account.password_hash, data.current_password.get_secret_value()):
+        if not verify_password(account.password_hash, data.current_password.get_secret_value()):
             raise ValidationFailed.of("current_password", "is wrong")
         account.password_hash = hash_password(data.new_password.get_secret_value())
-        account.session_epoch += 1  # log out every other session
+        end_sessions(uow.session, account.id)  # every session, this one too: log in again
         record_event(uow, actor, "accounts:password:change", account, {})
         uow.commit()
-
-
-def session_principal(uow: UnitOfWork, account_id: uuid.UUID, epoch: int) -> Principal | None:
-    """The principal behind a web session, or None when the session is no longer valid."""
-    with uow:
-        account = uow.session.get(Account, account_id)
-        if account is None or account.session_epoch != epoch:
-            return None
-        if account.status is not AccountStatus.ACTIVE:
-            return None
-        return principal_for_account(uow.session, account.id)
 
 
 # --- API tokens -----------------------------------------------------------------------------

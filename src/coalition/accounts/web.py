@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from coalition.accounts import services
+from coalition.accounts.login import Throttling, log_in
 from coalition.accounts.models import AccountStatus
 from coalition.accounts.permissions import Role
 from coalition.accounts.schemas import AccountIn, GrantIn, TokenIn
@@ -16,7 +17,15 @@ from coalition.common.paging import PageRequest
 from coalition.errors import CoalitionError, ValidationFailed
 from coalition.projects.services import list_projects
 from coalition.registry.services import list_organisations
-from coalition.web.deps import CheckedForm, SettingsDep, UowDep, WebPrincipal, safe_next
+from coalition.web.deps import (
+    CheckedForm,
+    SettingsDep,
+    UowDep,
+    WebPrincipal,
+    end_session,
+    safe_next,
+    start_session,
+)
 from coalition.web.forms import form_errors, form_values, parse
 from coalition.web.templating import flash, render
 
@@ -33,12 +42,12 @@ def login(request: Request, form: CheckedForm, uow: UowDep, settings: SettingsDe
     username = str(form.get("username", ""))
     target = safe_next(str(form.get("next", "/")))
     try:
-        principal, epoch = services.authenticate(
+        logged_in = log_in(
             uow,
             username,
             str(form.get("password", "")),
-            max_failures=settings.login_max_failures,
-            lockout_seconds=settings.login_lockout_seconds,
+            throttling=Throttling(settings.login_max_failures, settings.login_lockout_seconds),
+            session_seconds=settings.session_max_age_seconds,
             source=request.client.host if request.client else "unknown",
         )
     except CoalitionError as exc:
@@ -49,15 +58,13 @@ def login(request: Request, form: CheckedForm, uow: UowDep, settings: SettingsDe
             {"next": target, "values": {"username": username}, "errors": {"_form": exc.detail}},
             status_code=exc.status,
         )
-    # A fresh session on log-in: nothing from before (e.g. a planted CSRF token) survives.
-    request.session.clear()
-    request.session.update({"account_id": str(principal.account_id), "epoch": epoch})
+    start_session(request, logged_in.session_secret)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, form: CheckedForm) -> Response:
-    request.session.clear()
+def logout(request: Request, form: CheckedForm, uow: UowDep) -> Response:
+    end_session(request, uow)
     return RedirectResponse("/login", status_code=303)
 
 

@@ -25,6 +25,7 @@ from coalition.registry.models import (
     Person,
     PersonStatus,
 )
+from coalition.registry.rules import clearance_issuer_problem
 from coalition.registry.schemas import (
     BriefingIn,
     BriefingOut,
@@ -44,7 +45,8 @@ from coalition.store.uow import UnitOfWork
 
 
 def person_target(session: Session, person: Person) -> Target:
-    return organisation_target(session, person.employer)
+    employer = organisation_target(session, person.employer)
+    return Target.of(employer.organisation_ids, person=person.id)
 
 
 def _summary(person: Person) -> PersonSummary:
@@ -241,6 +243,11 @@ def add_clearance(
         require(actor, Permission.CLEARANCE_MANAGE, person_target(session, person))
         level = _clearance_level(session, issuer, data.level_name)
         problems = Problems()
+        issuer_problem = clearance_issuer_problem(
+            issuer, person.employer.nation_code, [c.nation_code for c in person.citizenships]
+        )
+        if issuer_problem:
+            problems.add("issuer", issuer_problem)
         if data.valid_until <= data.valid_from:
             problems.add("valid_until", "must be after valid_from")
         problems.raise_if_any()

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from coalition.errors import CoalitionError
 from coalition.registry import people, services
 from coalition.registry.models import BriefingKind, ClearanceStatus, PersonStatus
+from coalition.registry.rules import SUPRANATIONAL_ISSUERS
 from coalition.registry.schemas import (
     BriefingIn,
     ClearanceIn,
@@ -96,7 +97,7 @@ def _person_page(
     """The person's page; after a failed inline form, that form opens again with its errors."""
     person = people.get_person(uow, actor, person_id)
     issuers = [n.code for n in services.list_nations(uow, actor)]
-    issuers += sorted(services.SUPRANATIONAL_ISSUERS)
+    issuers += sorted(SUPRANATIONAL_ISSUERS)
     # Only the names of issuers one may pick: a clearance of an unknown nation cannot be added.
     names_by_issuer: dict[str, list[ClearanceNameOut]] = {issuer: [] for issuer in issuers}
     for name in services.list_clearance_names(uow, actor):

@@ -30,6 +30,7 @@ from coalition.registry.models import (
     SecurityAgreement,
     SecurityAgreementParty,
 )
+from coalition.registry.rules import SUPRANATIONAL_ISSUERS
 from coalition.registry.schemas import (
     ClearanceNameOut,
     GroupOut,
@@ -45,8 +46,6 @@ from coalition.registry.schemas import (
     SecurityAgreementUpdate,
 )
 from coalition.store.uow import UnitOfWork
-
-SUPRANATIONAL_ISSUERS = frozenset({"NATO", "EU"})
 
 # --- nations, groups, schemes ---------------------------------------------------------------
 

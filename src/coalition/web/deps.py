@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from coalition.accounts.login import log_out, session_principal
 from coalition.accounts.permissions import Principal
-from coalition.accounts.services import session_principal, token_principal
+from coalition.accounts.services import token_principal
 from coalition.common.paging import MAX_LIMIT, PageRequest
 from coalition.errors import AuthenticationFailed, PermissionDenied
 from coalition.settings import Settings
@@ -53,17 +53,27 @@ def csrf_ok(request: Request, supplied: str | None) -> bool:
 
 
 def _from_session(request: Request, uow: UnitOfWork) -> Principal | None:
-    raw_id, epoch = request.session.get("account_id"), request.session.get("epoch")
-    if not isinstance(raw_id, str) or not isinstance(epoch, int):
+    secret = request.session.get("sid")
+    if not isinstance(secret, str):
         return None
-    try:
-        account_id = uuid.UUID(raw_id)
-    except ValueError:
-        return None
-    principal = session_principal(uow, account_id, epoch)
+    settings: Settings = request.app.state.settings
+    principal = session_principal(uow, secret, settings.session_idle_seconds)
     if principal is None:
         request.session.clear()
     return principal
+
+
+def start_session(request: Request, secret: str) -> None:
+    # A fresh cookie on log-in: nothing from before (e.g. a planted CSRF token) survives.
+    request.session.clear()
+    request.session["sid"] = secret
+
+
+def end_session(request: Request, uow: UnitOfWork) -> None:
+    secret = request.session.get("sid")
+    if isinstance(secret, str):
+        log_out(uow, secret)
+    request.session.clear()
 
 
 def api_principal(request: Request, uow: UowDep) -> Principal:

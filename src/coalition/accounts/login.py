@@ -1,0 +1,210 @@
+"""Log-in, browser sessions and throttling of failed log-ins.
+
+Three steps keep the slow part (argon2, ~50 ms on purpose) out of the write lock: read
+what is needed, verify the password, then record the outcome in one write transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from coalition.accounts.models import Account, AccountStatus, LoginThrottle, WebSession
+from coalition.accounts.permissions import Principal
+from coalition.audit.models import Event
+from coalition.common.access import principal_for_account
+from coalition.errors import AuthenticationFailed
+from coalition.store.base import utcnow
+from coalition.store.uow import UnitOfWork
+
+_hasher = PasswordHasher()
+# Verifying against a fixed hash when the user is unknown keeps a failed log-in as slow
+# whether or not the account exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+#: How many more failures one address may have across all usernames (password spraying).
+SOURCE_ALLOWANCE = 4
+_LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+FAILED = "wrong username or password, or too many failed attempts: wait and try again"
+
+
+@dataclass(frozen=True)
+class Throttling:
+    max_failures: int
+    lockout_seconds: int
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    principal: Principal
+    #: Goes into the signed cookie; only its hash is stored.
+    session_secret: str
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _keys(username: str, source: str) -> tuple[str, str]:
+    return digest(f"{username.strip().lower()}|{source}"), digest(f"*|{source}")
+
+
+def log_in(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    throttling: Throttling,
+    session_seconds: int,
+    source: str = "unknown",
+) -> LoggedIn:
+    """Check the password and open a browser session; every outcome is recorded.
+
+    The error never says which part was wrong, nor whether the account exists.
+    """
+    pair_key, source_key = _keys(username, source)
+    now = utcnow()
+    with uow:
+        account = uow.session.scalar(select(Account).where(Account.username == username.strip()))
+        known = (account.id, account.password_hash, account.status) if account else None
+        throttled = _locked(uow.session, pair_key, now) or _locked(uow.session, source_key, now)
+    password_ok = not throttled and verify_password(known[1] if known else _DUMMY_HASH, password)
+
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        if known is None or not password_ok or known[2] is not AccountStatus.ACTIVE:
+            outcome = (
+                "throttled"
+                if throttled
+                else "unknown-account"
+                if known is None
+                else "suspended"
+                if password_ok
+                else "bad-password"
+            )
+            if not throttled:
+                _count_failure(session, pair_key, throttling.max_failures, throttling, now)
+                _count_failure(
+                    session, source_key, throttling.max_failures * SOURCE_ALLOWANCE, throttling, now
+                )
+            _record(uow, username if known else f"unknown:{digest(username)[:16]}", outcome, source)
+            uow.commit()
+            raise AuthenticationFailed(FAILED)
+        account = session.get(Account, known[0])
+        assert account is not None
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == pair_key)
+            .values(failures=0, locked_until=None)
+        )
+        account.last_login_at = now
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = hash_password(password)
+        secret = secrets.token_urlsafe(32)
+        session.add(
+            WebSession(
+                account_id=account.id,
+                secret_hash=digest(secret),
+                source=source[:64],
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(seconds=session_seconds),
+            )
+        )
+        _record(uow, account.username, "ok", source)
+        uow.commit()
+        principal = principal_for_account(session, account.id)
+        assert principal is not None
+        return LoggedIn(principal, secret)
+
+
+def _locked(session: Session, key: str, now: datetime) -> bool:
+    row = session.get(LoginThrottle, key)
+    return row is not None and row.locked_until is not None and row.locked_until > now
+
+
+def _count_failure(
+    session: Session, key: str, limit: int, throttling: Throttling, now: datetime
+) -> None:
+    window = timedelta(seconds=throttling.lockout_seconds)
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0, window_started_at=now)
+        session.add(row)
+    if now - row.window_started_at > window:
+        row.failures, row.window_started_at = 0, now
+    row.failures += 1
+    if row.failures >= limit:
+        row.locked_until = now + window
+        row.failures, row.window_started_at = 0, now
+
+
+def _record(uow: UnitOfWork, who: str, outcome: str, source: str) -> None:
+    uow.add(
+        Event(
+            actor=who[:120],
+            tag="accounts:login:" + ("ok" if outcome == "ok" else "failed"),
+            object_type="accounts",
+            object_id=who[:64],
+            details={"outcome": outcome, "source": source},
+        )
+    )
+
+
+def session_principal(
+    uow: UnitOfWork, secret: str, idle_seconds: int, now: datetime | None = None
+) -> Principal | None:
+    """The principal behind a browser session, or None when it ended, expired or idled out."""
+    now = now or utcnow()
+    with uow:
+        row = uow.session.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        if now - row.last_seen_at > timedelta(seconds=idle_seconds):
+            return None
+        principal = principal_for_account(uow.session, row.account_id)
+        if principal is None or not principal.active:
+            return None
+        if now - row.last_seen_at > _LAST_SEEN_RESOLUTION:
+            row.last_seen_at = now
+            uow.commit()
+        return principal
+
+
+def log_out(uow: UnitOfWork, secret: str) -> None:
+    with uow:
+        uow.for_writing()
+        row = uow.session.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()
+            account = uow.session.get(Account, row.account_id)
+            _record(uow, account.username if account else "?", "logout", "session")
+            uow.commit()
+
+
+def end_sessions(session: Session, account_id: object, now: datetime | None = None) -> None:
+    """End every open session of an account (suspension, password change)."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.account_id == account_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
