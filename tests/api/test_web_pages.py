@@ -175,3 +175,33 @@ def test_accounts_page_is_for_administrators_only(client: TestClient) -> None:
     web_login(client, "reader")
     assert 'href="/accounts"' not in client.get("/").text
     assert client.get("/accounts").status_code == 403
+
+
+def test_edit_pages_refuse_those_who_may_not_edit(client: TestClient, world: World) -> None:
+    web_login(client, "reader")
+    for path in (
+        f"/organisations/{world.gbr_lab}/edit",
+        f"/people/{world.bob}/edit",
+        f"/agreements/{world.mou}/edit",
+    ):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "<form" not in response.text.split("</header>")[-1]
+
+
+def test_a_mangled_address_gets_a_page_not_json(client: TestClient) -> None:
+    web_login(client)
+    for path in ("/people/abc", "/people?status=bogus"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert response.headers["content-type"].startswith("text/html")
+
+
+def test_absurd_offsets_and_horizons_do_not_break_lists(client: TestClient) -> None:
+    login_headers = web_login(client)
+    assert login_headers is None
+    assert client.get("/people?offset=99999999999999999999").status_code in (200, 400)
+    api = client.get("/api/v1/people", params={"offset": 10**12})
+    assert api.status_code == 200 and api.json()["items"] == []
+    far = client.get("/api/v1/clearances/expiring", params={"on": "9999-12-31"})
+    assert far.status_code == 422

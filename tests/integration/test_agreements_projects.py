@@ -127,6 +127,9 @@ def test_fixed_cost_shares_must_add_up_to_100_among_party_nations(
             cost_share_rule="fixed_shares",
             cost_shares={"USA": 60, "GBR": 40},
             default_releasability=["fvey", "GBR"],
+            amendment=AmendmentIn(
+                title="Shares", signed_on=date(2024, 1, 1), effective_from=date(2024, 1, 1)
+            ),
         ),
     )
     assert updated.cost_shares == {"USA": 60, "GBR": 40}
@@ -337,7 +340,13 @@ def test_parties_can_be_changed_keeping_some(
         operator,
         world.mou,
         AgreementUpdate(
-            parties=[PartyIn(organisation_id=world.usa_lab), PartyIn(organisation_id=world.fra_lab)]
+            parties=[
+                PartyIn(organisation_id=world.usa_lab),
+                PartyIn(organisation_id=world.fra_lab),
+            ],
+            amendment=AmendmentIn(
+                title="FRA joins", signed_on=date(2024, 1, 1), effective_from=date(2024, 1, 1)
+            ),
         ),
     )
     shown = agreements.get_agreement(uow(), operator, world.mou)

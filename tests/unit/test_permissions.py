@@ -59,7 +59,7 @@ def test_permission_table_is_exactly_as_designed() -> None:
             }
         ),
         Role.RESEARCHER: frozenset(read),
-        Role.IP_OFFICER: frozenset(read | {P.AGREEMENT_UPDATE}),
+        Role.IP_OFFICER: frozenset(read),
         Role.FINANCE_OFFICER: frozenset(read),
         Role.AUDITOR: frozenset(read | {P.CLEARANCE_READ, P.EVENT_READ}),
     } == ROLE_PERMISSIONS

@@ -42,6 +42,7 @@ PAIRS: list[tuple[type[BaseModel], type[Base]]] = [
     (project_schemas.ProjectIn, Project),
     (project_schemas.ProjectUpdate, Project),
     (project_schemas.WorkPackageIn, WorkPackage),
+    (project_schemas.WorkPackageUpdate, WorkPackage),
     (project_schemas.DeliverableIn, Deliverable),
     (project_schemas.MilestoneIn, Milestone),
     (account_schemas.AccountIn, Account),

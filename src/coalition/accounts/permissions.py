@@ -98,7 +98,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.RESEARCHER: frozenset(_EVERYONE_READS),
-    Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.AGREEMENT_UPDATE}),
+    # IP terms of agreements are amended by the parties' programme managers; the IP
+    # registers (a later issue) are the IP officer's own.
+    Role.IP_OFFICER: frozenset(_EVERYONE_READS),
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS),
     Role.AUDITOR: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ}),
 }

@@ -138,4 +138,6 @@ class Amendment(Entity, Base):
     summary: Mapped[str | None] = mapped_column(Text)
     signed_on: Mapped[date]
     effective_from: Mapped[date]
+    #: Which structured terms this amendment changed (empty for a recorded text amendment).
+    changed_fields: Mapped[list[str]] = mapped_column(default=list)
     agreement: Mapped[Agreement] = relationship(back_populates="amendments")

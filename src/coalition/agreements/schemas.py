@@ -52,6 +52,13 @@ class AgreementIn(Terms):
     parties: list[PartyIn] = Field(min_length=1)
 
 
+class AmendmentIn(Command):
+    title: Name
+    summary: str | None = Field(default=None, max_length=10000)
+    signed_on: date
+    effective_from: date
+
+
 class AgreementUpdate(Patch):
     clearable = frozenset({"summary", "expires_on", "qualified_majority_percent"})
 
@@ -68,18 +75,15 @@ class AgreementUpdate(Patch):
     cost_share_rule: CostShareRule | None = None
     cost_shares: dict[NationCode, float] | None = None
     parties: list[PartyIn] | None = Field(default=None, min_length=1)
+    amendment: AmendmentIn | None = Field(
+        default=None,
+        description="Required to change parties, dates or terms once the agreement is in force.",
+    )
 
 
 class StatusChangeIn(Command):
     to_status: AgreementStatus
     reason: Reason
-
-
-class AmendmentIn(Command):
-    title: Name
-    summary: str | None = Field(default=None, max_length=10000)
-    signed_on: date
-    effective_from: date
 
 
 class PartyOut(View):
@@ -102,6 +106,7 @@ class AmendmentOut(View):
     summary: str | None
     signed_on: date
     effective_from: date
+    changed_fields: list[str]
 
 
 class AgreementSummary(View):

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target
+from coalition.agreements.checks import check_agreement, check_status_change
 from coalition.agreements.models import (
     Agreement,
     AgreementKind,
@@ -18,7 +19,7 @@ from coalition.agreements.models import (
     AgreementStatusChange,
     Amendment,
 )
-from coalition.agreements.rules import check_terms, transition_problem
+from coalition.agreements.rules import transition_problem
 from coalition.agreements.schemas import (
     AgreementIn,
     AgreementOut,
@@ -32,9 +33,8 @@ from coalition.agreements.schemas import (
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
-from coalition.common.validation import nation_code
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
-from coalition.registry.models import NationGroup, Organisation
+from coalition.registry.models import Organisation
 from coalition.registry.services import organisation_target
 from coalition.store.uow import UnitOfWork
 
@@ -110,10 +110,19 @@ def list_agreements(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-def get_agreement(uow: UnitOfWork, actor: Principal, agreement_id: uuid.UUID) -> AgreementOut:
+def get_agreement(
+    uow: UnitOfWork,
+    actor: Principal,
+    agreement_id: uuid.UUID,
+    for_permission: Permission | None = None,
+) -> AgreementOut:
+    """One agreement; with ``for_permission``, only for a caller who holds it (edit pages)."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return agreement_out(uow.session, actor, get_agreement_row(uow.session, agreement_id))
+        agreement = get_agreement_row(uow.session, agreement_id)
+        if for_permission is not None:
+            require(actor, for_permission, agreement_target(uow.session, agreement))
+        return agreement_out(uow.session, actor, agreement)
 
 
 def create_agreement(uow: UnitOfWork, actor: Principal, data: AgreementIn) -> AgreementOut:
@@ -129,8 +138,9 @@ def create_agreement(uow: UnitOfWork, actor: Principal, data: AgreementIn) -> Ag
             dispute_ladder=[s.model_dump() for s in data.dispute_ladder],
             parties=parties,
         )
+        agreement.parent = parent
         require(actor, Permission.AGREEMENT_CREATE, agreement_target(session, agreement))
-        _check_agreement(session, agreement, parent)
+        check_agreement(session, agreement)
         if session.scalar(select(Agreement.id).where(Agreement.reference == data.reference)):
             raise Conflict(f"reference: an agreement '{data.reference}' already exists")
         uow.add(agreement)
@@ -151,6 +161,7 @@ def update_agreement(
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         if agreement.status in {AgreementStatus.TERMINATED, AgreementStatus.EXPIRED}:
             raise ValidationFailed.of("status", f"a {agreement.status} agreement cannot be edited")
+        changes.pop("amendment", None)
         applied: dict[str, Any] = {}
         if "parties" in changes:
             problems = Problems()
@@ -165,33 +176,42 @@ def update_agreement(
         if "dispute_ladder" in changes and data.dispute_ladder is not None:
             changes["dispute_ladder"] = [s.model_dump() for s in data.dispute_ladder]
         applied |= changed_fields(agreement, changes)
-        _check_agreement(session, agreement, agreement.parent)
+        check_agreement(session, agreement)
+        binding = sorted(BINDING_FIELDS & set(applied))
+        if agreement.status is not AgreementStatus.DRAFT and binding and data.amendment is None:
+            # Raising here rolls back what was applied above.
+            raise ValidationFailed.of(
+                "amendment",
+                f"the agreement is {agreement.status}: {', '.join(binding)} change only by "
+                "an amendment; describe it in `amendment`",
+            )
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
+        if data.amendment is not None:
+            recorded = _new_amendment(agreement, data.amendment, sorted(applied))
+            uow.add(recorded)
+            applied["amendment"] = recorded.number
         record_event(uow, actor, "agreements:agreement:update", agreement, applied)
         uow.commit()
         return agreement_out(session, actor, agreement)
 
 
 def change_status(
-    uow: UnitOfWork, actor: Principal, agreement_id: uuid.UUID, data: StatusChangeIn
+    uow: UnitOfWork,
+    actor: Principal,
+    agreement_id: uuid.UUID,
+    data: StatusChangeIn,
+    today: date | None = None,
 ) -> AgreementOut:
     with uow:
         uow.for_writing()
         session = uow.session
         agreement = get_agreement_row(session, agreement_id)
         require(actor, Permission.AGREEMENT_STATUS, agreement_target(session, agreement))
-        problem = transition_problem(agreement.status, data.to_status)
+        problem = transition_problem(agreement.status, data.to_status) or check_status_change(
+            session, agreement, data.to_status, today or date.today()
+        )
         if problem:
             raise ValidationFailed.of("to_status", problem)
-        parent = agreement.parent
-        if (
-            data.to_status is AgreementStatus.IN_FORCE
-            and parent is not None
-            and parent.status is not AgreementStatus.IN_FORCE
-        ):
-            raise ValidationFailed.of(
-                "to_status", f"the parent agreement {parent.reference} is {parent.status}"
-            )
         agreement.status_changes.append(
             AgreementStatusChange(
                 from_status=agreement.status,
@@ -215,17 +235,43 @@ def add_amendment(
         session = uow.session
         agreement = get_agreement_row(session, agreement_id)
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
-        if data.effective_from < data.signed_on:
-            raise ValidationFailed.of("effective_from", "cannot be before signed_on")
-        if data.effective_from < agreement.effective_from:
-            raise ValidationFailed.of("effective_from", "is before the agreement takes effect")
-        number = max((a.number for a in agreement.amendments), default=0) + 1
-        amendment = Amendment(agreement=agreement, number=number, **data.model_dump())
+        amendment = _new_amendment(agreement, data, [])
         uow.add(amendment)
         uow.flush()
         record_event(uow, actor, "agreements:amendment:create", amendment, data.model_dump())
         uow.commit()
         return AmendmentOut.model_validate(amendment)
+
+
+#: Terms the parties agreed to: once the agreement is in force they change only by amendment.
+BINDING_FIELDS = frozenset(
+    {
+        "parties",
+        "effective_from",
+        "expires_on",
+        "classification_ceiling",
+        "default_releasability",
+        "decision_rule",
+        "qualified_majority_percent",
+        "dispute_ladder",
+        "ip_regime",
+        "cost_share_rule",
+        "cost_shares",
+    }
+)
+
+
+def _new_amendment(agreement: Agreement, data: AmendmentIn, changed: list[str]) -> Amendment:
+    if data.effective_from < data.signed_on:
+        raise ValidationFailed.of("amendment.effective_from", "cannot be before signed_on")
+    if data.effective_from < agreement.effective_from:
+        raise ValidationFailed.of(
+            "amendment.effective_from", "is before the agreement takes effect"
+        )
+    number = max((a.number for a in agreement.amendments), default=0) + 1
+    return Amendment(
+        agreement=agreement, number=number, changed_fields=changed, **data.model_dump()
+    )
 
 
 def get_agreement_row(session: Session, agreement_id: uuid.UUID) -> Agreement:
@@ -264,42 +310,3 @@ def _parent(session: Session, parent_id: uuid.UUID | None, problems: Problems) -
     if parent is None:
         problems.add("parent_id", "no agreement with this id")
     return parent
-
-
-def _check_agreement(session: Session, agreement: Agreement, parent: Agreement | None) -> None:
-    problems = Problems()
-    if agreement.expires_on is not None and agreement.expires_on <= agreement.effective_from:
-        problems.add("expires_on", "must be after effective_from")
-    if parent is not None:
-        if parent.effective_from > agreement.effective_from:
-            problems.add("effective_from", f"is before the parent {parent.reference} takes effect")
-        if parent.expires_on and (
-            agreement.expires_on is None or agreement.expires_on > parent.expires_on
-        ):
-            problems.add("expires_on", f"must not outlast the parent {parent.reference}")
-        if agreement.classification_ceiling > parent.classification_ceiling:
-            problems.add("classification_ceiling", f"exceeds the parent {parent.reference}'s")
-    party_nations = {p.organisation.nation_code for p in agreement.parties}
-    known_groups = set(session.scalars(select(NationGroup.code)))
-    for index, code in enumerate(agreement.default_releasability):
-        if code in known_groups:
-            continue
-        try:
-            nation_code(code)
-        except ValueError:
-            problems.add(f"default_releasability[{index}]", f"'{code}' is no nation or group")
-    check_terms(
-        problems,
-        decision_rule=agreement.decision_rule,
-        qualified_majority_percent=agreement.qualified_majority_percent,
-        cost_share_rule=agreement.cost_share_rule,
-        cost_shares=agreement.cost_shares,
-        party_nations=party_nations,
-    )
-    problems.raise_if_any()
-
-
-def agreement_in_force_on(agreement: Agreement, day: date) -> bool:
-    from coalition.agreements.rules import is_in_force_on
-
-    return is_in_force_on(agreement.status, agreement.effective_from, agreement.expires_on, day)

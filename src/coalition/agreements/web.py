@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from coalition.accounts.permissions import Permission
 from coalition.agreements import services
 from coalition.agreements.models import (
     AgreementKind,
@@ -107,6 +108,18 @@ def _command(values: dict[str, Any]) -> dict[str, Any]:
         command["parties"] = [{"organisation_id": p} for p in command["parties"]]
     if "cost_shares" in command:
         command["cost_shares"] = _cost_shares(command["cost_shares"])
+    amendment = {
+        name.removeprefix("amendment_"): command.pop(name)
+        for name in (
+            "amendment_title",
+            "amendment_signed_on",
+            "amendment_effective_from",
+            "amendment_summary",
+        )
+        if name in command
+    }
+    if amendment:
+        command["amendment"] = amendment
     return command
 
 
@@ -244,7 +257,9 @@ def agreement_page(
 def edit_agreement(
     agreement_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
 ) -> Response:
-    found = services.get_agreement(uow, actor, agreement_id)
+    found = services.get_agreement(
+        uow, actor, agreement_id, for_permission=Permission.AGREEMENT_UPDATE
+    )
     return _form_page(request, actor, uow, _agreement_values(found), agreement=found)
 
 

@@ -28,9 +28,11 @@ def _register() -> None:
     from coalition.cli import node
     from coalition.projects import cli as projects_cli
     from coalition.registry import cli as registry_cli
+    from coalition.registry import people_cli
 
     node.register(app)
     registry_cli.register(app)
+    people_cli.register(app)
     agreements_cli.register(app)
     projects_cli.register(app)
     accounts_cli.register(app)

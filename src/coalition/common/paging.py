@@ -9,11 +9,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 MAX_LIMIT = 200
+#: Far beyond any real list, and within every database's integer range.
+MAX_OFFSET = 1_000_000_000
 
 
 class PageRequest(BaseModel):
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 T = TypeVar("T")

@@ -15,11 +15,13 @@ from coalition.projects.schemas import (
     DeliverableUpdate,
     MemberIn,
     MemberOut,
+    MemberUpdate,
     MilestoneIn,
     MilestoneOut,
     MilestoneUpdate,
     ParticipantIn,
     ParticipantOut,
+    ParticipantUpdate,
     ProjectIn,
     ProjectOut,
     ProjectSummary,
@@ -27,6 +29,7 @@ from coalition.projects.schemas import (
     WithdrawIn,
     WorkPackageIn,
     WorkPackageOut,
+    WorkPackageUpdate,
 )
 from coalition.web.deps import ApiPrincipal, PageDep, UowDep
 
@@ -79,6 +82,13 @@ def add_participant(
     return services.add_participant(uow, actor, project_id, data)
 
 
+@router.patch("/participants/{participant_id}")
+def update_participant(
+    participant_id: uuid.UUID, data: ParticipantUpdate, actor: ApiPrincipal, uow: UowDep
+) -> ParticipantOut:
+    return services.update_participant(uow, actor, participant_id, data)
+
+
 @router.post("/participants/{participant_id}/withdraw")
 def withdraw_participant(
     participant_id: uuid.UUID, data: WithdrawIn, actor: ApiPrincipal, uow: UowDep
@@ -93,11 +103,25 @@ def add_member(
     return services.add_member(uow, actor, project_id, data)
 
 
+@router.patch("/members/{member_id}")
+def update_member(
+    member_id: uuid.UUID, data: MemberUpdate, actor: ApiPrincipal, uow: UowDep
+) -> MemberOut:
+    return services.update_member(uow, actor, member_id, data)
+
+
 @router.post("/projects/{project_id}/work-packages", status_code=CREATED)
 def add_work_package(
     project_id: uuid.UUID, data: WorkPackageIn, actor: ApiPrincipal, uow: UowDep
 ) -> WorkPackageOut:
     return services.add_work_package(uow, actor, project_id, data)
+
+
+@router.patch("/work-packages/{work_package_id}")
+def update_work_package(
+    work_package_id: uuid.UUID, data: WorkPackageUpdate, actor: ApiPrincipal, uow: UowDep
+) -> WorkPackageOut:
+    return services.update_work_package(uow, actor, work_package_id, data)
 
 
 @router.post("/work-packages/{work_package_id}/deliverables", status_code=CREATED)

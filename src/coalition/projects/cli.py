@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from coalition.cli.context import build, emit, operator, parse_uuid, uow
 from coalition.common.paging import PageRequest
+from coalition.errors import ValidationFailed
 from coalition.projects import services
 from coalition.projects.models import (
     DeliverableStatus,
@@ -20,15 +21,21 @@ from coalition.projects.schemas import (
     DeliverableIn,
     DeliverableUpdate,
     MemberIn,
+    MemberUpdate,
     MilestoneIn,
     MilestoneUpdate,
     ParticipantIn,
+    ParticipantUpdate,
     ProjectIn,
     ProjectUpdate,
     WithdrawIn,
     WorkPackageIn,
+    WorkPackageUpdate,
 )
 from coalition.registry.cli import organisation_id
+from coalition.registry.schemas import Patch
+
+P = TypeVar("P", bound=Patch)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 COLUMNS = ["id", "code", "status", "agreement.reference", "start_on", "end_on", "title"]
@@ -143,6 +150,21 @@ def register(app: typer.Typer) -> None:
             as_json,
         )
 
+    @projects.command("update-participant")
+    def update_participant(
+        participant: str,
+        role: Annotated[ParticipantRole | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Change a participant's role (e.g. --role lead)."""
+        data = build(ParticipantUpdate, role=role)
+        emit(
+            services.update_participant(
+                uow(), operator(), parse_uuid(participant, "participant"), data
+            ),
+            as_json,
+        )
+
     @projects.command("withdraw")
     def withdraw(
         participant: str,
@@ -177,6 +199,22 @@ def register(app: typer.Typer) -> None:
         )
         emit(services.add_member(uow(), operator(), parse_uuid(project, "project"), data), as_json)
 
+    @projects.command("update-member")
+    def update_member(
+        member: str,
+        role: Annotated[MemberRole | None, typer.Option()] = None,
+        left_on: Annotated[str | None, typer.Option("--left", help="YYYY-MM-DD")] = None,
+        clear_left: Annotated[
+            bool, typer.Option("--clear-left", help="The person is on the team again.")
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Change a member's role, or the date they left the team."""
+        data = build(MemberUpdate, role=role, left_on=left_on)
+        if clear_left:
+            data = _cleared(data, "left_on", given=left_on, option="clear-left")
+        emit(services.update_member(uow(), operator(), parse_uuid(member, "member"), data), as_json)
+
     @projects.command("add-work-package")
     def add_work_package(
         project: str,
@@ -196,6 +234,31 @@ def register(app: typer.Typer) -> None:
         )
         emit(
             services.add_work_package(uow(), operator(), parse_uuid(project, "project"), data),
+            as_json,
+        )
+
+    @projects.command("update-work-package")
+    def update_work_package(
+        work_package: str,
+        title: Annotated[str | None, typer.Option()] = None,
+        lead: Annotated[str | None, typer.Option(help="New lead: id or short name.")] = None,
+        description: Annotated[str | None, typer.Option()] = None,
+        clear_description: Annotated[bool, typer.Option("--clear-description")] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Change a work package's title, lead organisation or description."""
+        data = build(
+            WorkPackageUpdate,
+            title=title,
+            lead_organisation_id=organisation_id(lead, "lead") if lead else None,
+            description=description,
+        )
+        if clear_description:
+            data = _cleared(data, "description", given=description, option="clear-description")
+        emit(
+            services.update_work_package(
+                uow(), operator(), parse_uuid(work_package, "work-package"), data
+            ),
             as_json,
         )
 
@@ -264,3 +327,10 @@ def register(app: typer.Typer) -> None:
             services.update_milestone(uow(), operator(), parse_uuid(milestone, "milestone"), data),
             as_json,
         )
+
+
+def _cleared(data: P, field: str, *, given: object, option: str) -> P:
+    """The update with ``field`` sent as null, which clears it."""
+    if given is not None:
+        raise ValidationFailed.of(option, f"give either --{option} or a new value, not both")
+    return data.model_validate({**data.model_dump(exclude_unset=True), field: None})

@@ -47,6 +47,10 @@ class ParticipantIn(Command):
     withdrew_on: date | None = None
 
 
+class ParticipantUpdate(Patch):
+    role: ParticipantRole | None = None
+
+
 class WithdrawIn(Command):
     withdrew_on: date
 
@@ -58,10 +62,25 @@ class MemberIn(Command):
     left_on: date | None = None
 
 
+class MemberUpdate(Patch):
+    clearable = frozenset({"left_on"})
+
+    role: MemberRole | None = None
+    left_on: date | None = None
+
+
 class WorkPackageIn(Command):
     code: PlanCode
     title: Name
     lead_organisation_id: uuid.UUID
+    description: str | None = Field(default=None, max_length=10000)
+
+
+class WorkPackageUpdate(Patch):
+    clearable = frozenset({"description"})
+
+    title: Name | None = None
+    lead_organisation_id: uuid.UUID | None = None
     description: str | None = Field(default=None, max_length=10000)
 
 

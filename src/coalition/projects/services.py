@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, Target
-from coalition.agreements.models import Agreement, AgreementStatus
+from coalition.agreements.models import Agreement
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
-from coalition.common.validation import ranges_overlap
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
+from coalition.projects import checks
 from coalition.projects.models import (
     Deliverable,
     Member,
@@ -26,18 +25,19 @@ from coalition.projects.models import (
     ProjectStatus,
     WorkPackage,
 )
-from coalition.projects.rules import transition_problem
 from coalition.projects.schemas import (
     DeliverableIn,
     DeliverableOut,
     DeliverableUpdate,
     MemberIn,
     MemberOut,
+    MemberUpdate,
     MilestoneIn,
     MilestoneOut,
     MilestoneUpdate,
     ParticipantIn,
     ParticipantOut,
+    ParticipantUpdate,
     ProjectIn,
     ProjectOut,
     ProjectSummary,
@@ -45,12 +45,14 @@ from coalition.projects.schemas import (
     WithdrawIn,
     WorkPackageIn,
     WorkPackageOut,
+    WorkPackageUpdate,
 )
 from coalition.registry.models import Organisation, Person
 from coalition.registry.services import organisation_target
+from coalition.store.base import Base
 from coalition.store.uow import UnitOfWork
 
-CLOSED_AGREEMENT = {AgreementStatus.TERMINATED, AgreementStatus.EXPIRED}
+R = TypeVar("R", bound=Base)
 
 
 def project_target(session: Session, project: Project) -> Target:
@@ -103,10 +105,19 @@ def list_projects(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-def get_project(uow: UnitOfWork, actor: Principal, project_id: uuid.UUID) -> ProjectOut:
+def get_project(
+    uow: UnitOfWork,
+    actor: Principal,
+    project_id: uuid.UUID,
+    for_permission: Permission | None = None,
+) -> ProjectOut:
+    """The project; with ``for_permission``, only for a caller about to use it (an edit form)."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return project_out(uow.session, actor, get_project_row(uow.session, project_id))
+        project = _row(uow.session, Project, project_id, "project")
+        if for_permission is not None:
+            require(actor, for_permission, project_target(uow.session, project))
+        return project_out(uow.session, actor, project)
 
 
 def create_project(uow: UnitOfWork, actor: Principal, data: ProjectIn) -> ProjectOut:
@@ -132,8 +143,8 @@ def create_project(uow: UnitOfWork, actor: Principal, data: ProjectIn) -> Projec
                 Participant(organisation=lead, role=ParticipantRole.LEAD, joined_on=data.start_on)
             ],
         )
-        _check_project(project, agreement)
-        _check_participant_nation(agreement, lead, "lead_organisation_id")
+        checks.check_project(project, agreement)
+        checks.check_participant_nation(agreement, lead, "lead_organisation_id")
         uow.add(project)
         uow.flush()
         record_event(uow, actor, "projects:project:create", project, data.model_dump())
@@ -148,56 +159,28 @@ def update_project(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = get_project_row(session, project_id)
+        project = _row(session, Project, project_id, "project")
         require(actor, Permission.PROJECT_UPDATE, project_target(session, project))
         if "status" in changes:
-            problem = transition_problem(project.status, changes["status"])
-            if problem:
-                raise ValidationFailed.of("status", problem)
-            if (
-                changes["status"] is ProjectStatus.ACTIVE
-                and project.agreement.status is not AgreementStatus.IN_FORCE
-            ):
-                raise ValidationFailed.of(
-                    "status",
-                    f"the agreement {project.agreement.reference} is {project.agreement.status}, "
-                    "not in force",
-                )
+            checks.check_status_change(project, changes["status"])
+        old_start, agreement = project.start_on, project.agreement
+        moving: list[Participant | Member] = []
+        if changes.keys() & {"start_on", "end_on"}:
+            moving = checks.fit_team_and_plan(
+                project,
+                changes.get("start_on", project.start_on),
+                changes.get("end_on", project.end_on),
+            )
         applied = changed_fields(project, changes)
-        _check_project(project, project.agreement)
+        checks.check_project(project, agreement)
+        for row in moving:
+            row.joined_on = project.start_on
+        if moving:
+            applied["moved_with_start"] = [checks.team_label(row) for row in moving]
+            applied["old_start_on"] = old_start
         record_event(uow, actor, "projects:project:update", project, applied)
         uow.commit()
         return project_out(session, actor, project)
-
-
-def _check_project(project: Project, agreement: Agreement) -> None:
-    problems = Problems()
-    if project.end_on is not None and project.end_on <= project.start_on:
-        problems.add("end_on", "must be after start_on")
-    if agreement.status in CLOSED_AGREEMENT:
-        problems.add("agreement_id", f"the agreement is {agreement.status}")
-    if project.start_on < agreement.effective_from:
-        problems.add(
-            "start_on", f"is before the agreement takes effect ({agreement.effective_from})"
-        )
-    if agreement.expires_on and (project.end_on is None or project.end_on > agreement.expires_on):
-        problems.add("end_on", f"must not be after the agreement expires ({agreement.expires_on})")
-    if project.classification_ceiling > agreement.classification_ceiling:
-        problems.add(
-            "classification_ceiling",
-            f"exceeds the agreement's ceiling ({agreement.classification_ceiling})",
-        )
-    problems.raise_if_any()
-
-
-def _check_participant_nation(agreement: Agreement, organisation: Organisation, field: str) -> None:
-    nations = {p.organisation.nation_code for p in agreement.parties}
-    if organisation.nation_code not in nations:
-        raise ValidationFailed.of(
-            field,
-            f"{organisation.short_name} is from {organisation.nation_code}, which is not a party "
-            f"to {agreement.reference} ({', '.join(sorted(nations))})",
-        )
 
 
 # --- team -----------------------------------------------------------------------------------
@@ -209,25 +192,13 @@ def add_participant(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = get_project_row(session, project_id)
+        project = _row(session, Project, project_id, "project")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         organisation = session.get(Organisation, data.organisation_id)
         if organisation is None:
             raise ValidationFailed.of("organisation_id", "no organisation with this id")
-        _check_participant_nation(project.agreement, organisation, "organisation_id")
-        problems = Problems()
-        if data.withdrew_on is not None and data.withdrew_on < data.joined_on:
-            problems.add("withdrew_on", "must not be before joined_on")
-        if data.joined_on < project.start_on:
-            problems.add("joined_on", f"is before the project starts ({project.start_on})")
-        problems.raise_if_any()
-        for other in project.participants:
-            if other.organisation_id == organisation.id and ranges_overlap(
-                data.joined_on, data.withdrew_on, other.joined_on, other.withdrew_on
-            ):
-                raise ValidationFailed.of(
-                    "joined_on", f"{organisation.short_name} already takes part in that period"
-                )
+        checks.check_participant_nation(project.agreement, organisation, "organisation_id")
+        checks.check_new_participation(project, organisation, data.joined_on, data.withdrew_on)
         participant = Participant(
             project=project,
             organisation=organisation,
@@ -240,24 +211,54 @@ def add_participant(
         return ParticipantOut.model_validate(participant)
 
 
-def withdraw_participant(
-    uow: UnitOfWork, actor: Principal, participant_id: uuid.UUID, data: WithdrawIn
+def update_participant(
+    uow: UnitOfWork, actor: Principal, participant_id: uuid.UUID, data: ParticipantUpdate
 ) -> ParticipantOut:
+    changes = data.model_dump(exclude_unset=True)
     with uow:
         uow.for_writing()
         session = uow.session
-        participant = session.get(Participant, participant_id)
-        if participant is None:
-            raise NotFound("no participant with this id")
-        require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, participant.project))
+        participant = _row(session, Participant, participant_id, "participant")
+        project = participant.project
+        require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
+        if changes.get("role", ParticipantRole.LEAD) is not ParticipantRole.LEAD:
+            checks.check_not_last_lead(project, participant, "role")
+        applied = changed_fields(participant, changes)
+        record_event(uow, actor, "projects:participant:update", participant, applied)
+        uow.commit()
+        return ParticipantOut.model_validate(participant)
+
+
+def withdraw_participant(
+    uow: UnitOfWork, actor: Principal, participant_id: uuid.UUID, data: WithdrawIn
+) -> ParticipantOut:
+    """The organisation leaves the project, and its employees leave the team with it."""
+    on = data.withdrew_on
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        participant = _row(session, Participant, participant_id, "participant")
+        project = participant.project
+        require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         if participant.withdrew_on is not None:
             raise ValidationFailed.of(
                 "withdrew_on", f"already withdrew on {participant.withdrew_on}"
             )
-        if data.withdrew_on < participant.joined_on:
+        if on < participant.joined_on:
             raise ValidationFailed.of("withdrew_on", "must not be before joined_on")
-        participant.withdrew_on = data.withdrew_on
-        record_event(uow, actor, "projects:participant:withdraw", participant, data.model_dump())
+        checks.check_not_last_lead(project, participant, "withdrew_on")
+        employees = checks.leaving_with(project, participant, on)
+        participant.withdrew_on = on
+        for member in employees:
+            member.left_on = on
+        ended = [{"member_id": m.id, "person": m.person.full_name} for m in employees]
+        record_event(
+            uow,
+            actor,
+            "projects:participant:withdraw",
+            participant,
+            {**data.model_dump(), "memberships_ended": ended},
+        )
         uow.commit()
         return ParticipantOut.model_validate(participant)
 
@@ -268,35 +269,33 @@ def add_member(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = get_project_row(session, project_id)
+        project = _row(session, Project, project_id, "project")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         person = session.get(Person, data.person_id)
         if person is None:
             raise ValidationFailed.of("person_id", "no person with this id")
-        if data.left_on is not None and data.left_on < data.joined_on:
-            raise ValidationFailed.of("left_on", "must not be before joined_on")
-        if not any(
-            p.organisation_id == person.employer_id
-            and p.joined_on <= data.joined_on
-            and (p.withdrew_on is None or data.joined_on < p.withdrew_on)
-            for p in project.participants
-        ):
-            raise ValidationFailed.of(
-                "person_id",
-                f"{person.full_name}'s employer {person.employer.short_name} does not take part "
-                f"in {project.code} on {data.joined_on}",
-            )
-        for other in project.members:
-            if other.person_id == person.id and ranges_overlap(
-                data.joined_on, data.left_on, other.joined_on, other.left_on
-            ):
-                raise ValidationFailed.of(
-                    "joined_on", f"{person.full_name} is already a member then"
-                )
+        checks.check_new_member(project, person, data.joined_on, data.left_on)
         member = Member(project=project, person=person, **data.model_dump(exclude={"person_id"}))
         uow.add(member)
         uow.flush()
         record_event(uow, actor, "projects:member:create", member, data.model_dump())
+        uow.commit()
+        return MemberOut.model_validate(member)
+
+
+def update_member(
+    uow: UnitOfWork, actor: Principal, member_id: uuid.UUID, data: MemberUpdate
+) -> MemberOut:
+    changes = data.model_dump(exclude_unset=True)
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        member = _row(session, Member, member_id, "member")
+        project = member.project
+        require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
+        checks.check_membership_end(project, member, changes.get("left_on", member.left_on))
+        applied = changed_fields(member, changes)
+        record_event(uow, actor, "projects:member:update", member, applied)
         uow.commit()
         return MemberOut.model_validate(member)
 
@@ -310,12 +309,9 @@ def add_work_package(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = get_project_row(session, project_id)
+        project = _row(session, Project, project_id, "project")
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
-        if not any(p.organisation_id == data.lead_organisation_id for p in project.participants):
-            raise ValidationFailed.of(
-                "lead_organisation_id", f"is not a participant of {project.code}"
-            )
+        checks.work_package_lead(project, data.lead_organisation_id)
         if any(wp.code == data.code for wp in project.work_packages):
             raise Conflict(f"code: {project.code} already has a work package {data.code}")
         work_package = WorkPackage(project=project, **data.model_dump())
@@ -326,18 +322,36 @@ def add_work_package(
         return WorkPackageOut.model_validate(work_package)
 
 
+def update_work_package(
+    uow: UnitOfWork, actor: Principal, work_package_id: uuid.UUID, data: WorkPackageUpdate
+) -> WorkPackageOut:
+    changes = data.model_dump(exclude_unset=True)
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        work_package = _row(session, WorkPackage, work_package_id, "work package")
+        project = work_package.project
+        require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
+        lead = work_package.lead_organisation
+        if "lead_organisation_id" in changes:
+            lead = checks.work_package_lead(project, changes["lead_organisation_id"])
+        applied = changed_fields(work_package, changes)
+        work_package.lead_organisation = lead  # the loaded relation follows the new id
+        record_event(uow, actor, "projects:work_package:update", work_package, applied)
+        uow.commit()
+        return WorkPackageOut.model_validate(work_package)
+
+
 def add_deliverable(
     uow: UnitOfWork, actor: Principal, work_package_id: uuid.UUID, data: DeliverableIn
 ) -> DeliverableOut:
     with uow:
         uow.for_writing()
         session = uow.session
-        work_package = session.get(WorkPackage, work_package_id)
-        if work_package is None:
-            raise NotFound("no work package with this id")
+        work_package = _row(session, WorkPackage, work_package_id, "work package")
         project = work_package.project
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
-        _check_due(project, data.due_on)
+        checks.check_due(project, data.due_on)
         if any(d.code == data.code for d in work_package.deliverables):
             raise Conflict(f"code: {work_package.code} already has a deliverable {data.code}")
         deliverable = Deliverable(work_package=work_package, **data.model_dump())
@@ -354,13 +368,11 @@ def update_deliverable(
     with uow:
         uow.for_writing()
         session = uow.session
-        deliverable = session.get(Deliverable, deliverable_id)
-        if deliverable is None:
-            raise NotFound("no deliverable with this id")
+        deliverable = _row(session, Deliverable, deliverable_id, "deliverable")
         project = deliverable.work_package.project
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         applied = changed_fields(deliverable, data.model_dump(exclude_unset=True))
-        _check_due(project, deliverable.due_on)
+        checks.check_due(project, deliverable.due_on)
         record_event(uow, actor, "projects:deliverable:update", deliverable, applied)
         uow.commit()
         return DeliverableOut.model_validate(deliverable)
@@ -372,9 +384,9 @@ def add_milestone(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = get_project_row(session, project_id)
+        project = _row(session, Project, project_id, "project")
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
-        _check_due(project, data.due_on)
+        checks.check_due(project, data.due_on)
         if any(m.code == data.code for m in project.milestones):
             raise Conflict(f"code: {project.code} already has a milestone {data.code}")
         milestone = Milestone(project=project, **data.model_dump())
@@ -392,12 +404,10 @@ def update_milestone(
     with uow:
         uow.for_writing()
         session = uow.session
-        milestone = session.get(Milestone, milestone_id)
-        if milestone is None:
-            raise NotFound("no milestone with this id")
+        milestone = _row(session, Milestone, milestone_id, "milestone")
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, milestone.project))
         applied = changed_fields(milestone, changes)
-        _check_due(milestone.project, milestone.due_on)
+        checks.check_due(milestone.project, milestone.due_on)
         if milestone.status == "achieved" and milestone.achieved_on is None:
             raise ValidationFailed.of("achieved_on", "is required when the milestone is achieved")
         if milestone.status != "achieved" and milestone.achieved_on is not None:
@@ -407,15 +417,8 @@ def update_milestone(
         return MilestoneOut.model_validate(milestone)
 
 
-def _check_due(project: Project, due_on: date) -> None:
-    if due_on < project.start_on:
-        raise ValidationFailed.of("due_on", f"is before the project starts ({project.start_on})")
-    if project.end_on is not None and due_on > project.end_on:
-        raise ValidationFailed.of("due_on", f"is after the project ends ({project.end_on})")
-
-
-def get_project_row(session: Session, project_id: uuid.UUID) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        raise NotFound("no project with this id")
-    return project
+def _row(session: Session, model: type[R], row_id: uuid.UUID, what: str) -> R:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"no {what} with this id")
+    return row

@@ -43,6 +43,9 @@ from coalition.registry.schemas import (
 from coalition.registry.services import organisation_target
 from coalition.store.uow import UnitOfWork
 
+MAX_HORIZON_DAYS = 3650
+LATEST_DAY = date(9000, 1, 1)
+
 
 def person_target(session: Session, person: Person) -> Target:
     employer = organisation_target(session, person.employer)
@@ -134,11 +137,18 @@ def list_people(
 
 
 def get_person(
-    uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, today: date | None = None
+    uow: UnitOfWork,
+    actor: Principal,
+    person_id: uuid.UUID,
+    today: date | None = None,
+    for_permission: Permission | None = None,
 ) -> PersonOut:
+    """One person; with ``for_permission``, only for a caller who holds it (edit pages)."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
         person = _person(uow.session, person_id)
+        if for_permission is not None:
+            require(actor, for_permission, person_target(uow.session, person))
         return _person_out(uow.session, actor, person, today or date.today())
 
 
@@ -354,6 +364,11 @@ def expiring_clearances(
 ) -> list[ExpiringClearance]:
     """Active clearances ending within ``within_days``, limited to what ``actor`` may read."""
     today = today or date.today()
+    if not 0 < within_days <= MAX_HORIZON_DAYS or today > LATEST_DAY:
+        raise ValidationFailed.of(
+            "within_days",
+            f"the horizon must end by {LATEST_DAY} and span 1-{MAX_HORIZON_DAYS} days",
+        )
     with uow:
         session = uow.session
         query = (

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from coalition.accounts.permissions import Permission
+from coalition.common.paging import PageRequest
 from coalition.errors import CoalitionError
 from coalition.registry import people, services
 from coalition.registry.models import BriefingKind, ClearanceStatus, PersonStatus
@@ -44,7 +46,7 @@ BRIEFING_KINDS = [(k.value, k.value.title()) for k in BriefingKind]
 
 
 def _person_form_context(uow: UowDep, actor: WebPrincipal) -> dict[str, object]:
-    organisations = services.list_organisations(uow, actor, services.PageRequest(limit=200)).items
+    organisations = services.list_organisations(uow, actor, PageRequest(limit=200)).items
     return {
         "section": "people",
         "statuses": STATUSES,
@@ -190,7 +192,7 @@ def person_page(
 def edit_person(
     person_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
 ) -> Response:
-    found = people.get_person(uow, actor, person_id)
+    found = people.get_person(uow, actor, person_id, for_permission=Permission.PERSON_UPDATE)
     return _person_form(request, actor, uow, _person_values(found), person=found)
 
 

@@ -16,8 +16,6 @@ from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
-
-__all__ = ["PageRequest"]
 from coalition.common.validation import nation_code
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
 from coalition.registry.models import (
@@ -176,13 +174,18 @@ def list_organisations(
 
 
 def get_organisation(
-    uow: UnitOfWork, actor: Principal, organisation_id: uuid.UUID
+    uow: UnitOfWork,
+    actor: Principal,
+    organisation_id: uuid.UUID,
+    for_permission: Permission | None = None,
 ) -> OrganisationOut:
+    """One organisation; with ``for_permission``, only for a caller who holds it."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        return organisation_out(
-            uow.session, actor, get_organisation_row(uow.session, organisation_id)
-        )
+        row = get_organisation_row(uow.session, organisation_id)
+        if for_permission is not None:
+            require(actor, for_permission, organisation_target(uow.session, row))
+        return organisation_out(uow.session, actor, row)
 
 
 def create_organisation(uow: UnitOfWork, actor: Principal, data: OrganisationIn) -> OrganisationOut:

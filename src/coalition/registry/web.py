@@ -11,6 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from coalition.accounts.permissions import Permission
+from coalition.common.paging import PageRequest
 from coalition.errors import CoalitionError
 from coalition.registry import people, services
 from coalition.registry.models import OrganisationKind
@@ -34,7 +36,7 @@ KINDS = [(k.value, k.value.title()) for k in OrganisationKind]
 
 def _organisation_form_context(uow: UowDep, actor: WebPrincipal) -> dict[str, object]:
     nations = services.list_nations(uow, actor)
-    organisations = services.list_organisations(uow, actor, services.PageRequest(limit=200)).items
+    organisations = services.list_organisations(uow, actor, PageRequest(limit=200)).items
     return {
         "section": "organisations",
         "kinds": KINDS,
@@ -104,9 +106,7 @@ def organisation(
     organisation_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
 ) -> Response:
     found = services.get_organisation(uow, actor, organisation_id)
-    staff = people.list_people(
-        uow, actor, services.PageRequest(limit=200), organisation_id=organisation_id
-    )
+    staff = people.list_people(uow, actor, PageRequest(limit=200), organisation_id=organisation_id)
     parent = services.get_organisation(uow, actor, found.parent_id) if found.parent_id else None
     return render(
         request,
@@ -125,7 +125,9 @@ def organisation(
 def edit_organisation(
     organisation_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
 ) -> Response:
-    found = services.get_organisation(uow, actor, organisation_id)
+    found = services.get_organisation(
+        uow, actor, organisation_id, for_permission=Permission.ORGANISATION_UPDATE
+    )
     return render(
         request,
         "registry/organisation_form.html",

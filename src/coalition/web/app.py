@@ -102,7 +102,22 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return problems.from_validation(request, exc)
+        if _is_api(request):
+            return problems.from_validation(request, exc)
+        # A hand-edited address (/people/abc, ?status=bogus) gets a page, not JSON.
+        fields = sorted({problems.field_name(tuple(e["loc"])) for e in exc.errors()})
+        return render(
+            request,
+            "error.html",
+            None,
+            {
+                "status": 400,
+                "title": "Bad request",
+                "detail": f"The address has a value this page does not understand: "
+                f"{', '.join(fields)}.",
+            },
+            status_code=400,
+        )
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -129,6 +144,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.agreements import web as agreements_web
     from coalition.audit import api as audit_api
     from coalition.projects import api as projects_api
+    from coalition.projects import plan_web as projects_plan_web
     from coalition.projects import web as projects_web
     from coalition.registry import api as registry_api
     from coalition.registry import people_web
@@ -141,5 +157,13 @@ def _install_routes(app: FastAPI) -> None:
 
     for module in (accounts_api, registry_api, agreements_api, projects_api, audit_api):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
-    for module in (accounts_web, dashboard, registry_web, people_web, agreements_web, projects_web):
+    for module in (
+        accounts_web,
+        dashboard,
+        registry_web,
+        people_web,
+        agreements_web,
+        projects_web,
+        projects_plan_web,
+    ):
         app.include_router(module.router)

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from coalition.accounts.login import log_out, session_principal
 from coalition.accounts.permissions import Principal
 from coalition.accounts.services import token_principal
-from coalition.common.paging import MAX_LIMIT, PageRequest
+from coalition.common.paging import MAX_LIMIT, MAX_OFFSET, PageRequest
 from coalition.errors import AuthenticationFailed, PermissionDenied
 from coalition.settings import Settings
 from coalition.store.uow import UnitOfWork
@@ -108,7 +108,7 @@ WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
 def page_request(limit: int = 50, offset: int = 0) -> PageRequest:
     # Clamp instead of failing: a hand-edited ?limit=10000 should still show a page.
-    return PageRequest(limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, offset))
+    return PageRequest(limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, min(offset, MAX_OFFSET)))
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]

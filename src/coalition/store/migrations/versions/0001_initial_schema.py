@@ -240,6 +240,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=True),
         sa.Column("signed_on", sa.Date(), nullable=False),
         sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("changed_fields", sa.JSON(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", coalition.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", coalition.store.base.UTCDateTime(timezone=True), nullable=False),
