@@ -297,3 +297,60 @@ def test_admin_create_takes_the_password_from_the_environment(
 def test_usage_errors_exit_2(ready: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "organisations", "create", "--name", "X")
     assert code == 2 and "Missing option" in err
+
+
+def test_agreement_in_force_is_changed_with_its_amendment(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok(
+        capsys,
+        "organisations",
+        "create",
+        "--name",
+        "L",
+        "--short-name",
+        "UKSL",
+        "--kind",
+        "lab",
+        "--nation",
+        "GBR",
+    )
+    mou = json.loads(
+        ok(
+            capsys,
+            "agreements",
+            "create",
+            "--reference",
+            "MOU-9",
+            "--title",
+            "MoU",
+            "--kind",
+            "mou",
+            "--party",
+            "UKSL",
+            "--from",
+            "2020-01-01",
+            "--json",
+        )
+    )
+    ok(capsys, "agreements", "status", mou["id"], "--to", "in_force", "--reason", "signed")
+    code, _, err = run(capsys, "agreements", "update", mou["id"], "--until", "2031-01-01")
+    assert code == 1 and "amendment" in err
+    changed = json.loads(
+        ok(
+            capsys,
+            "agreements",
+            "update",
+            mou["id"],
+            "--until",
+            "2031-01-01",
+            "--amendment-title",
+            "Extension",
+            "--amendment-signed-on",
+            "2026-01-01",
+            "--amendment-from",
+            "2026-02-01",
+            "--json",
+        )
+    )
+    assert changed["amendments"][0]["changed_fields"] == ["expires_on"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from coalition.accounts import services
 from coalition.accounts.login import Throttling, log_in
 from coalition.accounts.models import AccountStatus
 from coalition.accounts.schemas import (
+    MAX_PASSWORD_LENGTH,
     AccountIn,
     AccountOut,
     GrantIn,
@@ -32,8 +33,8 @@ router = APIRouter(tags=["accounts"])
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: SecretStr
+    username: str = Field(max_length=200)
+    password: SecretStr = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 class LoginOut(BaseModel):

@@ -31,6 +31,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 #: How many more failures one address may have across all usernames (password spraying).
 SOURCE_ALLOWANCE = 4
 _LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+MAX_PASSWORD_INPUT = 1024
 
 FAILED = "wrong username or password, or too many failed attempts: wait and try again"
 
@@ -86,7 +87,14 @@ def log_in(
         account = uow.session.scalar(select(Account).where(Account.username == username.strip()))
         known = (account.id, account.password_hash, account.status) if account else None
         throttled = _locked(uow.session, pair_key, now) or _locked(uow.session, source_key, now)
-    password_ok = not throttled and verify_password(known[1] if known else _DUMMY_HASH, password)
+    # No account has a password this long; refusing it unread keeps argon2 from being fed
+    # megabytes through the log-in form.
+    too_long = len(password) > MAX_PASSWORD_INPUT
+    password_ok = (
+        not throttled
+        and not too_long
+        and verify_password(known[1] if known else _DUMMY_HASH, password)
+    )
 
     with uow:
         uow.for_writing()

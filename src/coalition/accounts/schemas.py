@@ -14,9 +14,16 @@ from coalition.registry.schemas import Command, View
 MIN_PASSWORD_LENGTH = 12
 
 
+#: Long passphrases are welcome; megabytes are a way to make argon2 burn CPU.
+MAX_PASSWORD_LENGTH = 1024
+
+
 def _password_ok(value: SecretStr) -> SecretStr:
-    if len(value.get_secret_value()) < MIN_PASSWORD_LENGTH:
+    length = len(value.get_secret_value())
+    if length < MIN_PASSWORD_LENGTH:
         raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if length > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"must be at most {MAX_PASSWORD_LENGTH} characters")
     return value
 
 
@@ -37,7 +44,7 @@ class AccountIn(Command):
 
 
 class PasswordChange(Command):
-    current_password: SecretStr
+    current_password: SecretStr = Field(max_length=MAX_PASSWORD_LENGTH)
     new_password: SecretStr
 
     _check_password = field_validator("new_password")(_password_ok)

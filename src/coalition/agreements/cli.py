@@ -130,6 +130,14 @@ def register(app: typer.Typer) -> None:
         share: Annotated[list[str] | None, typer.Option()] = None,
         party: Annotated[list[str] | None, typer.Option(help="Replaces all parties.")] = None,
         summary: Annotated[str | None, typer.Option()] = None,
+        amendment_title: Annotated[
+            str | None, typer.Option(help="Needed once in force: the amendment's title.")
+        ] = None,
+        amendment_signed_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        amendment_from: Annotated[
+            str | None, typer.Option(help="Date the amendment takes effect.")
+        ] = None,
+        amendment_summary: Annotated[str | None, typer.Option()] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Change an agreement's dates, terms or parties."""
@@ -149,6 +157,14 @@ def register(app: typer.Typer) -> None:
             if party
             else None,
             summary=summary,
+            amendment={
+                "title": amendment_title,
+                "signed_on": amendment_signed_on,
+                "effective_from": amendment_from,
+                "summary": amendment_summary,
+            }
+            if amendment_title or amendment_signed_on or amendment_from
+            else None,
         )
         emit(
             services.update_agreement(uow(), operator(), parse_uuid(agreement, "agreement"), data),
