@@ -205,3 +205,39 @@ def test_absurd_offsets_and_horizons_do_not_break_lists(client: TestClient) -> N
     assert api.status_code == 200 and api.json()["items"] == []
     far = client.get("/api/v1/clearances/expiring", params={"on": "9999-12-31"})
     assert far.status_code == 422
+
+
+def test_admin_adds_a_nation_and_a_security_agreement_on_the_reference_page(
+    client: TestClient,
+) -> None:
+    web_login(client, "admin")
+    token = form_token(client.get("/reference").text)
+    bad = client.post(
+        "/reference/nations", data={"csrf_token": token, "code": "XX", "currency": "EUR"}
+    )
+    assert bad.status_code == 422 and "not an ISO 3166-1 alpha-3" in bad.text
+    added = client.post(
+        "/reference/nations",
+        data={"csrf_token": token, "code": "NLD", "currency": "EUR", "scheme_code": "NLD"},
+        follow_redirects=True,
+    )
+    assert "Nation NLD added." in added.text and "Netherlands" in added.text
+    recorded = client.post(
+        "/reference/security-agreements",
+        data={
+            "csrf_token": token,
+            "reference": "GSA-NLD-USA",
+            "title": "GSA",
+            "parties": "NLD, USA",
+            "max_level": "3",
+            "in_force_from": "2001-01-01",
+        },
+        follow_redirects=True,
+    )
+    assert "Security agreement GSA-NLD-USA recorded." in recorded.text
+
+
+def test_reference_page_offers_no_forms_to_a_researcher(client: TestClient) -> None:
+    web_login(client, "reader")
+    page = client.get("/reference").text
+    assert "Add a nation" not in page and "Record a security agreement" not in page

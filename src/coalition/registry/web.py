@@ -6,7 +6,7 @@ People, with their clearances and briefings, are in :mod:`coalition.registry.peo
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -17,8 +17,11 @@ from coalition.errors import CoalitionError
 from coalition.registry import people, services
 from coalition.registry.models import OrganisationKind
 from coalition.registry.schemas import (
+    NationIn,
     OrganisationIn,
     OrganisationUpdate,
+    SecurityAgreementIn,
+    SecurityAgreementUpdate,
 )
 from coalition.web.deps import CheckedForm, PageDep, UowDep, WebPrincipal
 from coalition.web.forms import (
@@ -27,7 +30,7 @@ from coalition.web.forms import (
     form_values,
     parse,
 )
-from coalition.web.templating import flash, render
+from coalition.web.templating import LEVEL_NAMES, flash, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -175,20 +178,81 @@ def update_organisation(
     return RedirectResponse(f"/organisations/{updated.id}", status_code=303)
 
 
-@router.get("/reference")
-def reference(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
+def _reference_page(
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    failed: str | None = None,
+    exc: CoalitionError | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
     """Nations, groups, classification schemes, clearance names and security agreements:
     the facts every clearance and releasability check stands on."""
-    return render(
-        request,
-        "registry/reference.html",
-        actor,
-        {
-            "section": "reference",
-            "nations": services.list_nations(uow, actor),
-            "groups": services.list_groups(uow, actor),
-            "schemes": services.list_schemes(uow, actor),
-            "clearance_names": services.list_clearance_names(uow, actor),
-            "security_agreements": services.list_security_agreements(uow, actor),
-        },
-    )
+    schemes = services.list_schemes(uow, actor)
+    context: dict[str, object] = {
+        "section": "reference",
+        "nations": services.list_nations(uow, actor),
+        "groups": services.list_groups(uow, actor),
+        "schemes": schemes,
+        "scheme_choices": [(s.code, s.code) for s in schemes],
+        "clearance_names": services.list_clearance_names(uow, actor),
+        "security_agreements": services.list_security_agreements(uow, actor),
+        "levels": [(level, f"{level} · {LEVEL_NAMES[level]}") for level in range(1, 5)],
+        "failed": failed,
+        "values": values or {},
+        "errors": form_errors(exc) if exc else {},
+    }
+    status_code = exc.status if exc else 200
+    return render(request, "registry/reference.html", actor, context, status_code=status_code)
+
+
+@router.get("/reference")
+def reference(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
+    return _reference_page(request, actor, uow)
+
+
+@router.post("/reference/nations")
+def create_nation(
+    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    values = form_values(form)
+    try:
+        created = services.create_nation(uow, actor, parse(NationIn, values))
+    except CoalitionError as exc:
+        return _reference_page(request, actor, uow, "nation", exc, values)
+    flash(request, f"Nation {created.code} added.")
+    return RedirectResponse("/reference#nations", status_code=303)
+
+
+@router.post("/reference/security-agreements")
+def create_security_agreement(
+    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    values = form_values(form, lists=("parties",))
+    try:
+        created = services.create_security_agreement(uow, actor, parse(SecurityAgreementIn, values))
+    except CoalitionError as exc:
+        shown_values = {**values, "parties": ", ".join(values.get("parties", []))}
+        return _reference_page(request, actor, uow, "gsa", exc, shown_values)
+    flash(request, f"Security agreement {created.reference} recorded.")
+    return RedirectResponse("/reference#gsas", status_code=303)
+
+
+@router.post("/reference/security-agreements/{agreement_id}")
+def update_security_agreement(
+    agreement_id: uuid.UUID,
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    form: CheckedForm,
+) -> Response:
+    values = form_values(form)
+    values.setdefault("in_force_until", None)  # blank: open-ended
+    try:
+        updated = services.update_security_agreement(
+            uow, actor, agreement_id, parse(SecurityAgreementUpdate, values)
+        )
+    except CoalitionError as exc:
+        return _reference_page(request, actor, uow, f"gsa-{agreement_id}", exc, values)
+    flash(request, f"Security agreement {updated.reference} saved.")
+    return RedirectResponse("/reference#gsas", status_code=303)
