@@ -354,3 +354,10 @@ def test_agreement_in_force_is_changed_with_its_amendment(
         )
     )
     assert changed["amendments"][0]["changed_fields"] == ["expires_on"]
+
+
+def test_serve_refuses_a_database_behind_the_code(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "serve", "--port", "8799")
+    assert code == 1 and "run `coalition db upgrade` first" in err

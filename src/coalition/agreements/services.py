@@ -180,10 +180,12 @@ def update_agreement(
         binding = sorted(BINDING_FIELDS & set(applied))
         if agreement.status is not AgreementStatus.DRAFT and binding and data.amendment is None:
             # Raising here rolls back what was applied above.
+            changed = ", ".join(name.replace("_", " ") for name in binding)
             raise ValidationFailed.of(
                 "amendment",
-                f"the agreement is {agreement.status}: {', '.join(binding)} change only by "
-                "an amendment; describe it in `amendment`",
+                f"the agreement is {agreement.status.replace('_', ' ')}, so its {changed} "
+                "change only by amendment: give the amendment's title, signing date and "
+                "effective date",
             )
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         if data.amendment is not None:
