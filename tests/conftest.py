@@ -24,6 +24,8 @@ from sqlalchemy.orm import sessionmaker
 
 from coalition.accounts.permissions import Principal
 from coalition.registry.reference import load_reference
+from coalition.registry.schemas import NationIn
+from coalition.registry.services import create_nation
 from coalition.settings import Settings
 from coalition.store.db import make_engine
 from coalition.store.migrate import upgrade
@@ -125,3 +127,35 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def today() -> date:
     return date(2026, 6, 1)
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the backend under test (its own file or schema), migrated,
+    with one nation; for tests that commit for real or run other processes."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        schema = None
+    else:
+        base = os.environ.get("COALITION_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+        schema = f"fresh_{uuid.uuid4().hex[:10]}"
+        try:
+            with make_engine(base).begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except Exception as exc:
+            if require_flag("COALITION_REQUIRE_POSTGRES"):
+                pytest.fail(f"PostgreSQL not reachable: {exc}")
+            pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+        url = f"{base}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    create_nation(
+        uow_factory(engine)(), Principal.operator("t"), NationIn(code="GBR", currency="GBP")
+    )
+    engine.dispose()
+    yield url
+    if schema:
+        with make_engine(
+            os.environ.get("COALITION_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+        ).begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -48,7 +48,9 @@ def test_cookie_session_changes_need_the_csrf_header(client: TestClient) -> None
 
 def test_api_token_works_until_revoked(client: TestClient) -> None:
     headers = login(client)
-    created = client.post("/api/v1/me/tokens", json={"name": "script"}, headers=headers).json()
+    created = client.post(
+        "/api/v1/me/tokens", json={"name": "script", "password": PASSWORD}, headers=headers
+    ).json()
     token = {"Authorization": f"Bearer {created['token']}"}
     fresh = TestClient(client.app, base_url="http://127.0.0.1")
     assert fresh.get("/api/v1/me", headers=token).json()["username"] == "admin"
@@ -277,3 +279,49 @@ def test_unknown_usernames_are_not_stored_in_the_record(client: TestClient) -> N
     login(client, "admin")
     events = client.get("/api/v1/events", params={"tag": "accounts:login"}).json()["items"]
     assert all("my-secret-password" not in str(e) for e in events)
+
+
+def test_a_token_needs_the_password_again_and_a_limited_lifetime(client: TestClient) -> None:
+    headers = login(client)
+    wrong = client.post(
+        "/api/v1/me/tokens", headers=headers, json={"name": "t", "password": "not-my-password"}
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
+    forever = client.post(
+        "/api/v1/me/tokens",
+        headers=headers,
+        json={"name": "t", "password": PASSWORD, "expires_in_days": None},
+    )
+    assert forever.status_code == 422
+
+
+def test_changing_the_password_revokes_tokens_and_sessions(client: TestClient) -> None:
+    headers = login(client)
+    token = client.post(
+        "/api/v1/me/tokens", headers=headers, json={"name": "t", "password": PASSWORD}
+    ).json()["token"]
+    changed = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "another-long-password"},
+    )
+    assert changed.status_code == 204
+    fresh = TestClient(client.app, base_url="http://127.0.0.1")
+    assert fresh.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_guessing_the_current_password_is_throttled(client: TestClient) -> None:
+    headers = login(client)
+    for _ in range(3):  # settings fixture: login_max_failures=3
+        client.post(
+            "/api/v1/me/password",
+            headers=headers,
+            json={"current_password": "guess-guess-guess", "new_password": "another-long-password"},
+        )
+    right = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "another-long-password"},
+    )
+    assert right.status_code == 422 and "too many" in right.json()["detail"]

@@ -9,23 +9,18 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
 from coalition.errors import ValidationFailed
 from coalition.registry import people
 from coalition.registry.models import Organisation, Person
-from coalition.registry.schemas import NationIn, PersonIn
-from coalition.registry.services import create_nation
+from coalition.registry.schemas import PersonIn
 from coalition.store.db import make_engine
-from coalition.store.migrate import upgrade
-from coalition.store.uow import uow_factory
-from tests.conftest import DEFAULT_PG_URL, UowFactory, require_flag
+from tests.conftest import UowFactory
 from tests.factories import make_world
 
 WRITER = textwrap.dedent(
@@ -46,37 +41,6 @@ WRITER = textwrap.dedent(
         print(created.id, flush=True)
     """
 )
-
-
-@pytest.fixture
-def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the backend under test, migrated, with one nation."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-        schema = None
-    else:
-        base = os.environ.get("COALITION_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-        schema = f"crash_{uuid.uuid4().hex[:10]}"
-        try:
-            with make_engine(base).begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as exc:
-            if require_flag("COALITION_REQUIRE_POSTGRES"):
-                pytest.fail(f"PostgreSQL not reachable: {exc}")
-            pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    create_nation(
-        uow_factory(engine)(), Principal.operator("t"), NationIn(code="GBR", currency="GBP")
-    )
-    engine.dispose()
-    yield url
-    if schema:
-        with make_engine(
-            os.environ.get("COALITION_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-        ).begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def test_acknowledged_writes_survive_kill_9(fresh_url: str, backend: str) -> None:

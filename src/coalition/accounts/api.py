@@ -22,7 +22,9 @@ from coalition.accounts.schemas import (
 )
 from coalition.web.deps import (
     ApiPrincipal,
+    ClientAddress,
     SettingsDep,
+    ThrottlingDep,
     UowDep,
     csrf_token,
     end_session,
@@ -52,7 +54,7 @@ def login(data: LoginIn, request: Request, uow: UowDep, settings: SettingsDep) -
         session_seconds=settings.session_max_age_seconds,
         source=request.client.host if request.client else "unknown",
     )
-    start_session(request, logged_in.session_secret)
+    start_session(request, uow, logged_in.session_secret)
     principal = logged_in.principal
     assert principal.account_id is not None
     account = services.get_account(uow, principal, principal.account_id)
@@ -71,8 +73,14 @@ def me(actor: ApiPrincipal, uow: UowDep) -> AccountOut:
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(data: PasswordChange, actor: ApiPrincipal, uow: UowDep) -> None:
-    services.change_password(uow, actor, data)
+def change_password(
+    data: PasswordChange,
+    actor: ApiPrincipal,
+    uow: UowDep,
+    throttling: ThrottlingDep,
+    source: ClientAddress,
+) -> None:
+    services.change_password(uow, actor, data, throttling=throttling, source=source)
 
 
 @router.get("/me/tokens")
@@ -81,8 +89,14 @@ def list_tokens(actor: ApiPrincipal, uow: UowDep) -> list[TokenOut]:
 
 
 @router.post("/me/tokens", status_code=status.HTTP_201_CREATED)
-def create_token(data: TokenIn, actor: ApiPrincipal, uow: UowDep) -> NewToken:
-    return services.create_token(uow, actor, data)
+def create_token(
+    data: TokenIn,
+    actor: ApiPrincipal,
+    uow: UowDep,
+    throttling: ThrottlingDep,
+    source: ClientAddress,
+) -> NewToken:
+    return services.create_token(uow, actor, data, throttling=throttling, source=source)
 
 
 @router.delete("/me/tokens/{token_id}")

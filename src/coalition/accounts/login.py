@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from coalition.accounts.models import Account, AccountStatus, LoginThrottle, WebSession
+from coalition.accounts.models import Account, AccountStatus, ApiToken, LoginThrottle, WebSession
 from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
 from coalition.common.access import principal_for_account
-from coalition.errors import AuthenticationFailed
+from coalition.errors import AuthenticationFailed, ValidationFailed
 from coalition.store.base import utcnow
 from coalition.store.uow import UnitOfWork
 
@@ -81,49 +84,38 @@ def log_in(
 
     The error never says which part was wrong, nor whether the account exists.
     """
-    pair_key, source_key = _keys(username, source)
     now = utcnow()
+    allowed = claim_attempt(uow, username, source, throttling, now)
     with uow:
         account = uow.session.scalar(select(Account).where(Account.username == username.strip()))
-        known = (account.id, account.password_hash, account.status) if account else None
-        throttled = _locked(uow.session, pair_key, now) or _locked(uow.session, source_key, now)
+        known = (account.id, account.password_hash) if account else None
     # No account has a password this long; refusing it unread keeps argon2 from being fed
     # megabytes through the log-in form.
     too_long = len(password) > MAX_PASSWORD_INPUT
     password_ok = (
-        not throttled
-        and not too_long
-        and verify_password(known[1] if known else _DUMMY_HASH, password)
+        allowed and not too_long and verify_password(known[1] if known else _DUMMY_HASH, password)
     )
 
     with uow:
         uow.for_writing()
         session = uow.session
-        if known is None or not password_ok or known[2] is not AccountStatus.ACTIVE:
+        account = session.get(Account, known[0]) if known else None
+        if account is None or not password_ok or account.status is not AccountStatus.ACTIVE:
             outcome = (
                 "throttled"
-                if throttled
+                if not allowed
                 else "unknown-account"
-                if known is None
+                if account is None
                 else "suspended"
                 if password_ok
                 else "bad-password"
             )
-            if not throttled:
-                _count_failure(session, pair_key, throttling.max_failures, throttling, now)
-                _count_failure(
-                    session, source_key, throttling.max_failures * SOURCE_ALLOWANCE, throttling, now
-                )
-            _record(uow, username if known else f"unknown:{digest(username)[:16]}", outcome, source)
+            _record(
+                uow, username if account else f"unknown:{digest(username)[:16]}", outcome, source
+            )
             uow.commit()
             raise AuthenticationFailed(FAILED)
-        account = session.get(Account, known[0])
-        assert account is not None
-        session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == pair_key)
-            .values(failures=0, locked_until=None)
-        )
+        _take_back(session, username, source)
         account.last_login_at = now
         if _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
@@ -145,25 +137,93 @@ def log_in(
         return LoggedIn(principal, secret)
 
 
-def _locked(session: Session, key: str, now: datetime) -> bool:
-    row = session.get(LoginThrottle, key)
-    return row is not None and row.locked_until is not None and row.locked_until > now
-
-
-def _count_failure(
-    session: Session, key: str, limit: int, throttling: Throttling, now: datetime
+def confirm_password(
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    password: str,
+    *,
+    throttling: Throttling,
+    source: str,
+    field: str = "password",
 ) -> None:
+    """Ask a logged-in user for their password again (before a new credential is made or the
+    password changed), throttled like a log-in so a stolen session cannot guess it."""
+    with uow:
+        account = uow.session.get(Account, account_id)
+        if account is None:
+            raise AuthenticationFailed(FAILED)
+        username, password_hash = account.username, account.password_hash
+    now = utcnow()
+    allowed = claim_attempt(uow, username, source, throttling, now)
+    if allowed and len(password) <= MAX_PASSWORD_INPUT and verify_password(password_hash, password):
+        with uow:
+            uow.for_writing()
+            _take_back(uow.session, username, source)
+            uow.commit()
+        return
+    with uow:
+        uow.for_writing()
+        _record(uow, username, "reconfirm-failed" if allowed else "throttled", source)
+        uow.commit()
+    raise ValidationFailed.of(field, "is wrong" if allowed else "too many wrong tries; wait")
+
+
+def claim_attempt(
+    uow: UnitOfWork, username: str, source: str, throttling: Throttling, now: datetime
+) -> bool:
+    """Count an attempt as a failure *before* the password is checked, in its own short
+    transaction, so parallel guesses cannot all slip under the limit; a success takes the
+    count back. False when the username (from this address) or the address is paused."""
+    pair_key, source_key = _keys(username, source)
     window = timedelta(seconds=throttling.lockout_seconds)
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, window_started_at=now)
-        session.add(row)
+    with uow:
+        uow.for_writing()
+        allowed = _claim(uow.session, pair_key, throttling.max_failures, window, now) and _claim(
+            uow.session, source_key, throttling.max_failures * SOURCE_ALLOWANCE, window, now
+        )
+        uow.commit()
+    return allowed
+
+
+def _claim(session: Session, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(LoginThrottle)
+        .values(key=key, failures=0, window_started_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    # The row lock makes concurrent claims on one key take turns (PostgreSQL); on SQLite the
+    # write transaction already does.
+    row = session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if row.locked_until is not None and row.locked_until > now:
+        return False
     if now - row.window_started_at > window:
-        row.failures, row.window_started_at = 0, now
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
     row.failures += 1
     if row.failures >= limit:
+        # This attempt is the last one allowed in the window; the next waits.
         row.locked_until = now + window
-        row.failures, row.window_started_at = 0, now
+    return True
+
+
+def _take_back(session: Session, username: str, source: str) -> None:
+    """A successful log-in: clear the username's count, and return the address its claim."""
+    pair_key, source_key = _keys(username, source)
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == pair_key)
+        .values(failures=0, locked_until=None)
+    )
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == source_key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+    )
 
 
 def _record(uow: UnitOfWork, who: str, outcome: str, source: str) -> None:
@@ -210,9 +270,16 @@ def log_out(uow: UnitOfWork, secret: str) -> None:
 
 
 def end_sessions(session: Session, account_id: object, now: datetime | None = None) -> None:
-    """End every open session of an account (suspension, password change)."""
+    """End every open session and revoke every API token of an account (suspension,
+    password change): whoever held them must prove themselves again."""
+    now = now or utcnow()
     session.execute(
         update(WebSession)
         .where(WebSession.account_id == account_id, WebSession.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
     )

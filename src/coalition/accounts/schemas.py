@@ -50,9 +50,15 @@ class PasswordChange(Command):
     _check_password = field_validator("new_password")(_password_ok)
 
 
+MAX_TOKEN_DAYS = 365
+
+
 class TokenIn(Command):
     name: str = Field(min_length=1, max_length=120)
-    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+    expires_in_days: int = Field(default=90, ge=1, le=MAX_TOKEN_DAYS)
+    password: SecretStr = Field(
+        max_length=MAX_PASSWORD_LENGTH, description="The account's password, asked again."
+    )
 
 
 class GrantOut(View):

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coalition.accounts.login import digest, end_sessions, hash_password, verify_password
+from coalition.accounts.login import (
+    Throttling,
+    confirm_password,
+    digest,
+    end_sessions,
+    hash_password,
+)
 from coalition.accounts.models import Account, AccountStatus, ApiToken, RoleAssignment
 from coalition.accounts.permissions import Permission, Principal, ScopeKind, Target
 from coalition.accounts.schemas import (
@@ -169,16 +175,30 @@ def _account(session: Session, account_id: uuid.UUID) -> Account:
     return account
 
 
-def change_password(uow: UnitOfWork, actor: Principal, data: PasswordChange) -> None:
+def change_password(
+    uow: UnitOfWork,
+    actor: Principal,
+    data: PasswordChange,
+    *,
+    throttling: Throttling,
+    source: str,
+) -> None:
     if actor.account_id is None:
         raise ValidationFailed.of("account", "the operator has no password here")
+    confirm_password(
+        uow,
+        actor.account_id,
+        data.current_password.get_secret_value(),
+        throttling=throttling,
+        source=source,
+        field="current_password",
+    )
     with uow:
         uow.for_writing()
         account = _account(uow.session, actor.account_id)
-        if not verify_password(account.password_hash, data.current_password.get_secret_value()):
-            raise ValidationFailed.of("current_password", "is wrong")
         account.password_hash = hash_password(data.new_password.get_secret_value())
-        end_sessions(uow.session, account.id)  # every session, this one too: log in again
+        # Every session (this one too) and every token ends: log in again, make new tokens.
+        end_sessions(uow.session, account.id)
         record_event(uow, actor, "accounts:password:change", account, {})
         uow.commit()
 
@@ -186,9 +206,25 @@ def change_password(uow: UnitOfWork, actor: Principal, data: PasswordChange) -> 
 # --- API tokens -----------------------------------------------------------------------------
 
 
-def create_token(uow: UnitOfWork, actor: Principal, data: TokenIn) -> NewToken:
+def create_token(
+    uow: UnitOfWork,
+    actor: Principal,
+    data: TokenIn,
+    *,
+    throttling: Throttling,
+    source: str,
+) -> NewToken:
+    """A new API token, only after the user gives their password again: a browser session
+    left open must not be turned into a credential that outlives it."""
     if actor.account_id is None:
         raise ValidationFailed.of("account", "API tokens belong to accounts; log in first")
+    confirm_password(
+        uow,
+        actor.account_id,
+        data.password.get_secret_value(),
+        throttling=throttling,
+        source=source,
+    )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with uow:
         uow.for_writing()
@@ -197,9 +233,7 @@ def create_token(uow: UnitOfWork, actor: Principal, data: TokenIn) -> NewToken:
             name=data.name,
             token_hash=token_digest(token),
             prefix=token[: len(TOKEN_PREFIX) + 6],
-            expires_at=utcnow() + timedelta(days=data.expires_in_days)
-            if data.expires_in_days
-            else None,
+            expires_at=utcnow() + timedelta(days=data.expires_in_days),
         )
         uow.add(row)
         uow.flush()

@@ -19,7 +19,9 @@ from coalition.projects.services import list_projects
 from coalition.registry.services import list_organisations
 from coalition.web.deps import (
     CheckedForm,
+    ClientAddress,
     SettingsDep,
+    ThrottlingDep,
     UowDep,
     WebPrincipal,
     end_session,
@@ -58,7 +60,7 @@ def login(request: Request, form: CheckedForm, uow: UowDep, settings: SettingsDe
             {"next": target, "values": {"username": username}, "errors": {"_form": exc.detail}},
             status_code=exc.status,
         )
-    start_session(request, logged_in.session_secret)
+    start_session(request, uow, logged_in.session_secret)
     return RedirectResponse(target, status_code=303)
 
 
@@ -83,9 +85,18 @@ def account_page(request: Request, actor: WebPrincipal, uow: UowDep) -> Response
 
 
 @router.post("/account/tokens")
-def create_token(request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm) -> Response:
+def create_token(
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    form: CheckedForm,
+    throttling: ThrottlingDep,
+    source: ClientAddress,
+) -> Response:
     try:
-        token = services.create_token(uow, actor, parse(TokenIn, form_values(form)))
+        token = services.create_token(
+            uow, actor, parse(TokenIn, form_values(form)), throttling=throttling, source=source
+        )
     except CoalitionError as exc:
         flash(request, exc.detail, "error")
         return RedirectResponse("/account", status_code=303)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from coalition.accounts.login import log_out, session_principal
+from coalition.accounts.login import Throttling, log_out, session_principal
 from coalition.accounts.permissions import Principal
 from coalition.accounts.services import token_principal
 from coalition.common.paging import MAX_LIMIT, MAX_OFFSET, PageRequest
@@ -37,6 +37,20 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn has already applied X-Forwarded-For from trusted
+    proxies only, see COALITION_TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "unknown"
+
+
+def login_throttling(settings: SettingsDep) -> Throttling:
+    return Throttling(settings.login_max_failures, settings.login_lockout_seconds)
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+ThrottlingDep = Annotated[Throttling, Depends(login_throttling)]
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not isinstance(token, str):
@@ -63,9 +77,10 @@ def _from_session(request: Request, uow: UnitOfWork) -> Principal | None:
     return principal
 
 
-def start_session(request: Request, secret: str) -> None:
-    # A fresh cookie on log-in: nothing from before (e.g. a planted CSRF token) survives.
-    request.session.clear()
+def start_session(request: Request, uow: UnitOfWork, secret: str) -> None:
+    # A fresh cookie on log-in: nothing from before (e.g. a planted CSRF token) survives,
+    # and a session the browser still held is ended on the server.
+    end_session(request, uow)
     request.session["sid"] = secret
 
 
