@@ -168,3 +168,27 @@ def test_an_expired_agreement_cannot_be_put_in_force(
             StatusChangeIn(to_status="in_force", reason="late paperwork"),
             today=date(2026, 6, 1),
         )
+
+
+def test_signing_dates_are_recorded_without_an_amendment(
+    uow: UowFactory, operator: Principal, world: World
+) -> None:
+    signed = agreements.update_agreement(
+        uow(),
+        operator,
+        world.mou,
+        AgreementUpdate(
+            parties=[
+                PartyIn(organisation_id=world.usa_lab, signed_on=date(2019, 12, 1)),
+                PartyIn(organisation_id=world.gbr_lab),
+            ]
+        ),
+    )
+    dates = {p.organisation.short_name: p.signed_on for p in signed.parties}
+    assert dates == {"USAPL": date(2019, 12, 1), "UKSL": None}
+    assert signed.amendments == []
+
+
+def test_a_share_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        AgreementUpdate.model_validate({"cost_shares": {"USA": float("nan"), "GBR": 50}})

@@ -412,3 +412,37 @@ def test_clearance_issuer_must_be_a_nation_of_the_person_or_employer(
                 valid_until=date(2029, 1, 1),
             ),
         )
+
+
+def test_dropping_a_citizenship_keeps_no_clearance_that_relied_on_it(
+    uow: UowFactory, operator: Principal
+) -> None:
+    world = make_world(uow, operator)  # Bob: GBR lab, GBR + CAN
+    people.add_clearance(
+        uow(),
+        operator,
+        world.bob,
+        ClearanceIn(
+            issuer="CAN",
+            level_name="SECRET",
+            valid_from=date(2024, 1, 1),
+            valid_until=date(2099, 1, 1),
+        ),
+    )
+    with pytest.raises(ValidationFailed, match="CAN SECRET clearance would no longer fit"):
+        people.update_person(uow(), operator, world.bob, PersonUpdate(citizenships=["GBR"]))
+
+
+def test_nobody_edits_their_own_person_record(uow: UowFactory, operator: Principal) -> None:
+    from coalition.accounts.permissions import Grant
+
+    world = make_world(uow, operator)
+    admin_of_self = Principal(
+        "bob",
+        uuid.uuid4(),
+        True,
+        (Grant(Role.ORGANISATION_ADMIN, ScopeKind.ORGANISATION, world.gbr_lab),),
+        person_id=world.bob,
+    )
+    with pytest.raises(PermissionDenied, match="own record"):
+        people.update_person(uow(), admin_of_self, world.bob, PersonUpdate(citizenships=["USA"]))

@@ -105,8 +105,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ}),
 }
 
-#: Vetting records are kept by someone else: nobody grants or changes their own.
-NOT_ABOUT_ONESELF = frozenset({Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE})
+#: Vetting records, and the citizenships and employer that clearance and releasability
+#: checks read, are kept by someone else: nobody changes their own.
+NOT_ABOUT_ONESELF = frozenset(
+    {Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE, Permission.PERSON_UPDATE}
+)
 
 # A role held in a narrow scope can only grant permissions meant for that scope or
 # narrower: an organisation admin cannot create organisations on the node.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +17,9 @@ from coalition.agreements.models import (
 )
 from coalition.common.validation import Marking, Name, NationCode, Reason, ShortText
 from coalition.registry.schemas import Command, OrganisationRef, Patch, View
+
+#: A nation's share of costs, in percent.
+Share = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 
 
 class DisputeStep(BaseModel):
@@ -33,7 +37,7 @@ class Terms(Command):
     dispute_ladder: list[DisputeStep] = Field(default_factory=list)
     ip_regime: IpRegime = IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
     cost_share_rule: CostShareRule = CostShareRule.EQUAL
-    cost_shares: dict[NationCode, float] = Field(default_factory=dict)
+    cost_shares: dict[NationCode, Share] = Field(default_factory=dict)
 
 
 class PartyIn(Command):
@@ -73,7 +77,7 @@ class AgreementUpdate(Patch):
     dispute_ladder: list[DisputeStep] | None = None
     ip_regime: IpRegime | None = None
     cost_share_rule: CostShareRule | None = None
-    cost_shares: dict[NationCode, float] | None = None
+    cost_shares: dict[NationCode, Share] | None = None
     parties: list[PartyIn] | None = Field(default=None, min_length=1)
     amendment: AmendmentIn | None = Field(
         default=None,

@@ -157,7 +157,7 @@ def update_agreement(
     with uow:
         uow.for_writing()
         session = uow.session
-        agreement = get_agreement_row(session, agreement_id)
+        agreement = get_agreement_row(session, agreement_id, for_update=True)
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         if agreement.status in {AgreementStatus.TERMINATED, AgreementStatus.EXPIRED}:
             raise ValidationFailed.of("status", f"a {agreement.status} agreement cannot be edited")
@@ -172,6 +172,19 @@ def update_agreement(
                 # Reuse the rows of parties that stay (see update_person on why).
                 agreement.parties = [current.get(p.organisation_id, p) for p in parties]
                 applied["parties"] = sorted(str(p.organisation_id) for p in parties)
+            # Signing dates are facts from the paper, recorded as they come in; a party
+            # sent without one keeps the date it has.
+            signatures = {
+                str(new.organisation_id): new.signed_on
+                for new in parties
+                if new.signed_on is not None
+                and (kept := current.get(new.organisation_id)) is not None
+                and kept.signed_on != new.signed_on
+            }
+            for organisation_id, signed_on in signatures.items():
+                current[uuid.UUID(organisation_id)].signed_on = signed_on
+            if signatures:
+                applied["signatures"] = signatures
             changes.pop("parties")
         if "dispute_ladder" in changes and data.dispute_ladder is not None:
             changes["dispute_ladder"] = [s.model_dump() for s in data.dispute_ladder]
@@ -207,7 +220,7 @@ def change_status(
     with uow:
         uow.for_writing()
         session = uow.session
-        agreement = get_agreement_row(session, agreement_id)
+        agreement = get_agreement_row(session, agreement_id, for_update=True)
         require(actor, Permission.AGREEMENT_STATUS, agreement_target(session, agreement))
         problem = transition_problem(agreement.status, data.to_status) or check_status_change(
             session, agreement, data.to_status, today or date.today()
@@ -235,7 +248,7 @@ def add_amendment(
     with uow:
         uow.for_writing()
         session = uow.session
-        agreement = get_agreement_row(session, agreement_id)
+        agreement = get_agreement_row(session, agreement_id, for_update=True)
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         amendment = _new_amendment(agreement, data, [])
         uow.add(amendment)
@@ -276,8 +289,18 @@ def _new_amendment(agreement: Agreement, data: AmendmentIn, changed: list[str]) 
     )
 
 
-def get_agreement_row(session: Session, agreement_id: uuid.UUID) -> Agreement:
-    agreement = session.get(Agreement, agreement_id, options=[selectinload(Agreement.parties)])
+def get_agreement_row(
+    session: Session, agreement_id: uuid.UUID, *, for_update: bool = False
+) -> Agreement:
+    """The agreement; ``for_update`` locks its row (PostgreSQL) so that changes to it, to the
+    agreements under it and to its projects take turns and check each other's results."""
+    agreement = session.get(
+        Agreement,
+        agreement_id,
+        options=[selectinload(Agreement.parties)],
+        with_for_update=for_update,
+        populate_existing=for_update,
+    )
     if agreement is None:
         raise NotFound("no agreement with this id")
     return agreement
@@ -308,7 +331,7 @@ def _parties(session: Session, parties: list[PartyIn], problems: Problems) -> li
 def _parent(session: Session, parent_id: uuid.UUID | None, problems: Problems) -> Agreement | None:
     if parent_id is None:
         return None
-    parent = session.get(Agreement, parent_id)
+    parent = session.get(Agreement, parent_id, with_for_update=True)
     if parent is None:
         problems.add("parent_id", "no agreement with this id")
     return parent

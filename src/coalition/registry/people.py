@@ -209,9 +209,26 @@ def update_person(
                 ]
                 applied["citizenships"] = wanted
         applied |= changed_fields(person, changes)
+        if {"citizenships", "employer_id"} & set(applied):
+            _check_clearances_still_fit(person, date.today())
         record_event(uow, actor, "registry:person:update", person, applied)
         uow.commit()
         return _person_out(session, actor, person, date.today())
+
+
+def _check_clearances_still_fit(person: Person, today: date) -> None:
+    """A new employer or fewer citizenships must not leave a live clearance from an issuer
+    that could no longer have issued it."""
+    citizenships = [c.nation_code for c in person.citizenships]
+    for clearance in person.clearances:
+        if clearance.status is ClearanceStatus.REVOKED or clearance.valid_until <= today:
+            continue
+        if clearance_issuer_problem(clearance.issuer, person.employer.nation_code, citizenships):
+            raise ValidationFailed.of(
+                "citizenships",
+                f"the {clearance.issuer} {clearance.level_name} clearance would no longer fit "
+                f"this person's nations or employer; revoke it first",
+            )
 
 
 def _check_distinct_citizenships(codes: list[str]) -> None:
