@@ -3,6 +3,7 @@ packages, and who may open the edit form."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -126,6 +127,35 @@ def test_withdrawing_a_partner_ends_its_employees_memberships(
     assert done.status_code == 200
     shown = client.get(f"/api/v1/projects/{project['id']}").json()
     assert shown["members"][0]["left_on"] == "2025-01-01"
+
+
+def test_a_member_is_shown_with_the_participation_they_are_on_the_team_for(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    uksl = project["participants"][1]
+    assert project["members"][0]["participant_id"] == uksl["id"]
+    web_login(client, "admin")
+    page = client.get(f"/projects/{project['id']}").text
+    assert re.search(r"Baker, Bob</a></td>\s*<td>UKSL</td>", page)
+
+
+def test_a_withdrawn_partner_cannot_take_over_a_work_package(
+    client: TestClient, world: World, project: dict[str, Any]
+) -> None:
+    headers = login(client)
+    partner = project["participants"][1]["id"]
+    client.post(
+        f"/api/v1/participants/{partner}/withdraw",
+        headers=headers,
+        json={"withdrew_on": "2025-01-01"},
+    )
+    refused = client.patch(
+        f"/api/v1/work-packages/{project['work_packages'][0]['id']}",
+        headers=headers,
+        json={"lead_organisation_id": str(world.gbr_lab)},
+    )
+    assert refused.status_code == 422 and problem_fields(refused) == {"lead_organisation_id"}
+    assert "needs a current participant" in refused.json()["detail"]
 
 
 def test_patch_work_package_changes_lead_and_refuses_an_outsider(

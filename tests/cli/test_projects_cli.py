@@ -116,6 +116,24 @@ def test_update_work_package_changes_lead_and_clears_the_description(
     assert events["items"][0]["tag"] == "projects:work_package:update"
 
 
+def test_a_member_is_on_the_team_for_the_participation_of_their_employer(
+    project: dict[str, Any],
+) -> None:
+    uksl = project["participants"][1]
+    assert project["members"][0]["participant_id"] == uksl["id"]
+
+
+def test_add_participant_after_the_project_ends_exits_1_naming_joined_on(
+    project: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        *("projects", "add-participant", project["id"], "--organisation", "UKSL"),
+        *("--role", "observer", "--joined", "2028-02-01"),
+    )
+    assert code == 1 and "joined_on" in err and "after the project ends (2028-01-01)" in err
+
+
 def test_unknown_ids_exit_3(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     missing = "00000000-0000-0000-0000-000000000000"
     for command in ("update-member", "update-participant", "update-work-package"):

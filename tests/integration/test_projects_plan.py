@@ -15,9 +15,11 @@ from coalition.errors import NotFound, PermissionDenied, ValidationFailed
 from coalition.projects import services as projects
 from coalition.projects.schemas import (
     DeliverableIn,
+    DeliverableUpdate,
     MemberIn,
     MemberUpdate,
     MilestoneIn,
+    MilestoneUpdate,
     ParticipantIn,
     ParticipantOut,
     ParticipantUpdate,
@@ -28,8 +30,8 @@ from coalition.projects.schemas import (
     WorkPackageIn,
     WorkPackageUpdate,
 )
-from coalition.registry.people import create_person
-from coalition.registry.schemas import PersonIn
+from coalition.registry.people import create_person, update_person
+from coalition.registry.schemas import PersonIn, PersonUpdate
 from tests.conftest import UowFactory
 from tests.factories import World, make_world
 
@@ -89,6 +91,10 @@ def add_member(
         MemberIn(person_id=person_id, role="researcher", joined_on=on, left_on=left_on),
     )
     return member.id
+
+
+def move(uow: UowFactory, operator: Principal, person_id: uuid.UUID, employer: uuid.UUID) -> None:
+    update_person(uow(), operator, person_id, PersonUpdate(employer_id=employer))
 
 
 def lead_of(project: ProjectOut) -> uuid.UUID:
@@ -205,6 +211,38 @@ def test_unknown_participant_is_not_found(uow: UowFactory, operator: Principal) 
         projects.update_participant(uow(), operator, uuid.uuid4(), ParticipantUpdate(role="lead"))
 
 
+def test_unknown_team_and_plan_rows_are_not_found(uow: UowFactory, operator: Principal) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound, match="no project"):
+        projects.update_project(uow(), operator, missing, ProjectUpdate(title="Gone"))
+    with pytest.raises(NotFound, match="no project"):
+        projects.add_participant(
+            uow(),
+            operator,
+            missing,
+            ParticipantIn(organisation_id=uuid.uuid4(), role="partner", joined_on=START),
+        )
+    with pytest.raises(NotFound, match="no member"):
+        projects.update_member(uow(), operator, missing, MemberUpdate(role="observer"))
+    with pytest.raises(NotFound, match="no work package"):
+        projects.add_deliverable(
+            uow(), operator, missing, DeliverableIn(code="D1", title="R", due_on=START)
+        )
+    with pytest.raises(NotFound, match="no deliverable"):
+        projects.update_deliverable(uow(), operator, missing, DeliverableUpdate(title="R"))
+    with pytest.raises(NotFound, match="no milestone"):
+        projects.update_milestone(uow(), operator, missing, MilestoneUpdate(title="M"))
+
+
+def test_a_participant_cannot_join_after_the_project_ends(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    with pytest.raises(ValidationFailed, match=r"after the project ends \(2028-01-01\)") as caught:
+        join(uow, operator, project, world.gbr_lab, on=date(2028, 1, 2))
+    assert fields(caught) == {"joined_on"}
+    assert join(uow, operator, project, world.gbr_lab, on=date(2028, 1, 1))
+
+
 # --- members --------------------------------------------------------------------------------
 
 
@@ -291,6 +329,89 @@ def test_a_new_membership_must_end_by_the_employers_planned_withdrawal(
     assert add_member(uow, operator, project, world.bob, left_on=date(2024, 12, 31))
 
 
+def test_a_member_cannot_join_after_the_project_ends(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    with pytest.raises(ValidationFailed, match=r"after the project ends \(2028-01-01\)") as caught:
+        add_member(uow, operator, project, world.alice, on=date(2028, 1, 2))
+    assert fields(caught) == {"joined_on"}
+
+
+def test_a_member_is_on_the_team_for_the_participation_covering_the_day_they_joined(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    first = projects.add_participant(
+        uow(),
+        operator,
+        project.id,
+        ParticipantIn(
+            organisation_id=world.gbr_lab,
+            role="partner",
+            joined_on=date(2024, 3, 1),
+            withdrew_on=date(2024, 12, 31),
+        ),
+    )
+    second = join(uow, operator, project, world.gbr_lab, on=date(2025, 6, 1))
+    early = add_member(uow, operator, project, world.bob, left_on=date(2024, 12, 31))
+    late = add_member(uow, operator, project, world.bob, on=date(2025, 7, 1))
+    shown = projects.get_project(uow(), operator, project.id)
+    assert {m.id: m.participant_id for m in shown.members} == {early: first.id, late: second.id}
+    assert last_event(uow, operator, "projects:member:create")["participant_id"] == str(second.id)
+
+
+def test_a_membership_ended_by_a_withdrawal_stays_ended_after_the_member_changes_employer(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    partner = join(uow, operator, project, world.gbr_lab)
+    member = add_member(uow, operator, project, world.bob)
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    move(uow, operator, world.bob, world.fra_lab)
+    with pytest.raises(
+        ValidationFailed, match="Bob Baker is on the team for UKSL; UKSL withdrew on 2025-01-01"
+    ) as caught:
+        projects.update_member(
+            uow(), operator, member, MemberUpdate.model_validate({"left_on": None})
+        )
+    assert fields(caught) == {"left_on"}
+    with pytest.raises(ValidationFailed, match="UKSL withdrew on 2025-01-01"):
+        projects.update_member(uow(), operator, member, MemberUpdate(left_on=date(2025, 6, 1)))
+    earlier = projects.update_member(
+        uow(), operator, member, MemberUpdate(left_on=date(2024, 9, 1))
+    )
+    assert earlier.left_on == date(2024, 9, 1)
+
+
+def test_withdrawal_ends_the_memberships_it_sponsors_after_their_members_changed_employer(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    partner = join(uow, operator, project, world.gbr_lab)
+    member = add_member(uow, operator, project, world.bob)
+    move(uow, operator, world.bob, world.fra_lab)
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    shown = projects.get_project(uow(), operator, project.id)
+    assert {m.id: m.left_on for m in shown.members} == {member: date(2025, 1, 1)}
+    details = last_event(uow, operator, "projects:participant:withdraw")
+    assert details["memberships_ended"] == [{"member_id": str(member), "person": "Bob Baker"}]
+
+
+def test_withdrawal_leaves_alone_a_membership_for_another_participant_of_a_new_employee(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    """Alice joined the team for the USA lab before the UK lab hired her."""
+    partner = join(uow, operator, project, world.gbr_lab)
+    alice = add_member(uow, operator, project, world.alice)
+    move(uow, operator, world.alice, world.gbr_lab)
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    shown = projects.get_project(uow(), operator, project.id)
+    assert {m.id: m.left_on for m in shown.members} == {alice: None}
+
+
 # --- work packages --------------------------------------------------------------------------
 
 
@@ -329,6 +450,88 @@ def test_work_package_lead_must_stay_a_participant(
             uow(), operator, wp.id, WorkPackageUpdate(lead_organisation_id=world.gbr_lab)
         )
     assert fields(caught) == {"lead_organisation_id"}
+
+
+def test_an_organisation_that_has_withdrawn_or_will_cannot_lead_a_work_package(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    partner = join(uow, operator, project, world.gbr_lab)
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    gone = "the participation of UKSL in SENSE ends on 2025-01-01"
+    with pytest.raises(ValidationFailed, match=gone) as caught:
+        projects.add_work_package(
+            uow(),
+            operator,
+            project.id,
+            WorkPackageIn(code="WP1", title="Fusion", lead_organisation_id=world.gbr_lab),
+        )
+    assert fields(caught) == {"lead_organisation_id"}
+    wp = projects.add_work_package(
+        uow(),
+        operator,
+        project.id,
+        WorkPackageIn(code="WP1", title="Fusion", lead_organisation_id=world.usa_lab),
+    )
+    with pytest.raises(ValidationFailed, match=gone):
+        projects.update_work_package(
+            uow(), operator, wp.id, WorkPackageUpdate(lead_organisation_id=world.gbr_lab)
+        )
+    projects.add_participant(
+        uow(),
+        operator,
+        project.id,
+        ParticipantIn(
+            organisation_id=world.gbr_lab,
+            role="partner",
+            joined_on=date(2025, 6, 1),
+            withdrew_on=date(2026, 1, 1),
+        ),
+    )
+    with pytest.raises(ValidationFailed, match="UKSL in SENSE ends on 2026-01-01"):
+        projects.update_work_package(
+            uow(), operator, wp.id, WorkPackageUpdate(lead_organisation_id=world.gbr_lab)
+        )
+
+
+def test_an_organisation_that_rejoined_may_lead_a_work_package_again(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    partner = join(uow, operator, project, world.gbr_lab)
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    join(uow, operator, project, world.gbr_lab, on=date(2025, 6, 1))
+    wp = projects.add_work_package(
+        uow(),
+        operator,
+        project.id,
+        WorkPackageIn(code="WP1", title="Fusion", lead_organisation_id=world.gbr_lab),
+    )
+    assert wp.lead_organisation.short_name == "UKSL"
+
+
+def test_a_work_package_whose_lead_withdrew_can_still_be_renamed(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    partner = join(uow, operator, project, world.gbr_lab)
+    wp = projects.add_work_package(
+        uow(),
+        operator,
+        project.id,
+        WorkPackageIn(code="WP1", title="Fusion", lead_organisation_id=world.gbr_lab),
+    )
+    projects.withdraw_participant(
+        uow(), operator, partner.id, WithdrawIn(withdrew_on=date(2025, 1, 1))
+    )
+    renamed = projects.update_work_package(
+        uow(),
+        operator,
+        wp.id,
+        WorkPackageUpdate(title="Fusion trials", lead_organisation_id=world.gbr_lab),
+    )
+    assert (renamed.title, renamed.lead_organisation.short_name) == ("Fusion trials", "UKSL")
 
 
 # --- project dates --------------------------------------------------------------------------
@@ -392,6 +595,30 @@ def test_start_after_a_later_joiner_is_refused_naming_participant_and_member(
         "member Bob Baker joined on 2024-04-01, before the new start",
     ]
     assert fields(caught) == {"start_on"}
+
+
+def test_end_before_a_later_joiner_is_refused_naming_participant_and_member(
+    uow: UowFactory, operator: Principal, world: World, project: ProjectOut
+) -> None:
+    join(uow, operator, project, world.gbr_lab, on=date(2026, 3, 1))
+    add_member(uow, operator, project, world.bob, on=date(2026, 4, 1))
+    with pytest.raises(ValidationFailed) as caught:
+        projects.update_project(
+            uow(), operator, project.id, ProjectUpdate(end_on=date(2026, 3, 15))
+        )
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("end_on", "member Bob Baker joins on 2026-04-01, after the new end"),
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        projects.update_project(uow(), operator, project.id, ProjectUpdate(end_on=date(2026, 1, 1)))
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("end_on", "participant UKSL joins on 2026-03-01, after the new end"),
+        ("end_on", "member Bob Baker joins on 2026-04-01, after the new end"),
+    ]
+    shorter = projects.update_project(
+        uow(), operator, project.id, ProjectUpdate(end_on=date(2026, 4, 1))
+    )
+    assert shorter.end_on == date(2026, 4, 1)
 
 
 def test_who_joined_at_the_start_moves_with_it(

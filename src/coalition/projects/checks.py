@@ -56,9 +56,10 @@ def fit_team_and_plan(
 ) -> list[Participant | Member]:
     """Check that the plan and team fit new dates; return who moves with the start.
 
-    Plan items must fall due within the dates. Participants and members who joined on the
-    old start joined "from the start" and move with it (the lead joins so when the project
-    is set up); anyone else who joined before the new start is in the way.
+    Plan items must fall due within the dates, and nobody may join after the end.
+    Participants and members who joined on the old start joined "from the start" and move
+    with it (the lead joins so when the project is set up); anyone else who joined before
+    the new start is in the way.
     """
     problems = Problems()
     plan = [(f"milestone {m.code}", m.due_on) for m in project.milestones] + [
@@ -77,6 +78,8 @@ def fit_team_and_plan(
         *((m, m.left_on) for m in project.members),
     ]
     for row, ended_on in team:
+        if end is not None and row.joined_on > end:
+            problems.add("end_on", f"{team_label(row)} joins on {row.joined_on}, after the new end")
         if row.joined_on >= start:
             continue
         if ended_on is not None and ended_on < start:
@@ -125,6 +128,8 @@ def check_new_participation(
         problems.add("withdrew_on", "must not be before joined_on")
     if joined_on < project.start_on:
         problems.add("joined_on", f"is before the project starts ({project.start_on})")
+    if project.end_on is not None and joined_on > project.end_on:
+        problems.add("joined_on", f"is after the project ends ({project.end_on})")
     problems.raise_if_any()
     for other in project.participants:
         if other.organisation_id == organisation.id and ranges_overlap(
@@ -152,12 +157,12 @@ def check_not_last_lead(project: Project, participant: Participant, field: str) 
 
 
 def leaving_with(project: Project, participant: Participant, on: date) -> list[Member]:
-    """The memberships of the organisation's employees still open on the day it withdraws."""
+    """The memberships this participation sponsors that are still open on the day it
+    withdraws, whoever employs the members now."""
     employees = [
         m
         for m in project.members
-        if m.person.employer_id == participant.organisation_id
-        and (m.left_on is None or m.left_on > on)
+        if m.participant_id == participant.id and (m.left_on is None or m.left_on > on)
     ]
     for member in employees:
         if member.joined_on > on:
@@ -173,9 +178,13 @@ def leaving_with(project: Project, participant: Participant, on: date) -> list[M
 
 def check_new_member(
     project: Project, person: Person, joined_on: date, left_on: date | None
-) -> None:
+) -> Participant:
+    """Check a new membership; return the participation that sponsors it: the one of the
+    person's employer on the day they join."""
     if left_on is not None and left_on < joined_on:
         raise ValidationFailed.of("left_on", "must not be before joined_on")
+    if project.end_on is not None and joined_on > project.end_on:
+        raise ValidationFailed.of("joined_on", f"is after the project ends ({project.end_on})")
     participation = _employer_participation(project, person, joined_on)
     if participation is None:
         raise ValidationFailed.of(
@@ -189,11 +198,13 @@ def check_new_member(
             joined_on, left_on, other.joined_on, other.left_on
         ):
             raise ValidationFailed.of("joined_on", f"{person.full_name} is already a member then")
+    return participation
 
 
 def check_membership_end(project: Project, member: Member, left_on: date | None) -> None:
     """A membership ends on or after it began, before the person's next one, and no later
-    than the employer's withdrawal from the project."""
+    than the withdrawal of the participation that sponsors it (even if the person has
+    changed employer since)."""
     person = member.person
     if left_on is not None and left_on < member.joined_on:
         raise ValidationFailed.of("left_on", f"must not be before joined_on ({member.joined_on})")
@@ -207,9 +218,7 @@ def check_membership_end(project: Project, member: Member, left_on: date | None)
                 "left_on",
                 f"{person.full_name} is a member again from {other.joined_on}; end this one then",
             )
-    participation = _employer_participation(project, person, member.joined_on)
-    if participation is not None:  # None: the person has changed employer since
-        _check_ends_by_withdrawal(person, participation, left_on)
+    _check_ends_by_withdrawal(person, member.participant, left_on)
 
 
 def _employer_participation(project: Project, person: Person, on: date) -> Participant | None:
@@ -228,10 +237,11 @@ def _check_ends_by_withdrawal(
 ) -> None:
     withdrew_on = participation.withdrew_on
     if withdrew_on is not None and (left_on is None or left_on > withdrew_on):
+        sponsor = participation.organisation.short_name
         raise ValidationFailed.of(
             "left_on",
-            f"{person.full_name}'s employer {participation.organisation.short_name} withdrew "
-            f"on {withdrew_on}; the membership must end by then",
+            f"{person.full_name} is on the team for {sponsor}; {sponsor} withdrew on "
+            f"{withdrew_on}, so the membership must end by then",
         )
 
 
@@ -239,7 +249,17 @@ def _check_ends_by_withdrawal(
 
 
 def work_package_lead(project: Project, organisation_id: uuid.UUID) -> Organisation:
-    for participant in project.participants:
-        if participant.organisation_id == organisation_id:
+    """A work package is led by a current participant: one that has neither withdrawn nor
+    set a date to withdraw."""
+    participations = [p for p in project.participants if p.organisation_id == organisation_id]
+    for participant in participations:
+        if participant.withdrew_on is None:
             return participant.organisation
-    raise ValidationFailed.of("lead_organisation_id", f"is not a participant of {project.code}")
+    if not participations:
+        raise ValidationFailed.of("lead_organisation_id", f"is not a participant of {project.code}")
+    last = participations[-1]
+    raise ValidationFailed.of(
+        "lead_organisation_id",
+        f"the participation of {last.organisation.short_name} in {project.code} ends on "
+        f"{last.withdrew_on}; a work package needs a current participant to lead it",
+    )

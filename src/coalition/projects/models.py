@@ -99,17 +99,25 @@ class Participant(Base):
 
 
 class Member(Base):
+    """A person on the team, sponsored by the participation of the organisation that
+    employed them when they joined: it stays theirs if they later change employer, and
+    the membership ends when that participation does."""
+
     __tablename__ = "project_members"
     __table_args__ = (CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="dates"),)
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("project_participants.id"), index=True
+    )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole))
     joined_on: Mapped[date]
     left_on: Mapped[date | None]
     project: Mapped[Project] = relationship(back_populates="members")
+    participant: Mapped[Participant] = relationship()
     person: Mapped[Person] = relationship()
 
 

@@ -128,6 +128,10 @@ class PersonRef(View):
 class MemberOut(View):
     id: uuid.UUID
     person: PersonRef
+    participant_id: uuid.UUID = Field(
+        description="The participation the member is on the team for: their employer's "
+        "when they joined. The membership ends when it does."
+    )
     role: MemberRole
     joined_on: date
     left_on: date | None

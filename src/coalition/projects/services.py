@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, Target
-from coalition.agreements.models import Agreement
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import changed_fields, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
-from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
+from coalition.errors import Conflict, Problems, ValidationFailed
 from coalition.projects import checks
 from coalition.projects.models import (
     Deliverable,
@@ -24,6 +23,13 @@ from coalition.projects.models import (
     Project,
     ProjectStatus,
     WorkPackage,
+)
+from coalition.projects.rows import (
+    get_project_row,
+    lock_agreement,
+    lock_agreement_and_project,
+    lock_project_of,
+    lock_project_of_deliverable,
 )
 from coalition.projects.schemas import (
     DeliverableIn,
@@ -49,10 +55,7 @@ from coalition.projects.schemas import (
 )
 from coalition.registry.models import Organisation, Person
 from coalition.registry.services import organisation_target
-from coalition.store.base import Base
 from coalition.store.uow import UnitOfWork
-
-R = TypeVar("R", bound=Base)
 
 
 def project_target(session: Session, project: Project) -> Target:
@@ -114,7 +117,7 @@ def get_project(
     """The project; with ``for_permission``, only for a caller about to use it (an edit form)."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
-        project = _row(uow.session, Project, project_id, "project")
+        project = get_project_row(uow.session, project_id)
         if for_permission is not None:
             require(actor, for_permission, project_target(uow.session, project))
         return project_out(uow.session, actor, project)
@@ -125,7 +128,7 @@ def create_project(uow: UnitOfWork, actor: Principal, data: ProjectIn) -> Projec
         uow.for_writing()
         session = uow.session
         problems = Problems()
-        agreement = session.get(Agreement, data.agreement_id)
+        agreement = lock_agreement(session, data.agreement_id)
         lead = session.get(Organisation, data.lead_organisation_id)
         if agreement is None:
             problems.add("agreement_id", "no agreement with this id")
@@ -159,11 +162,11 @@ def update_project(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = _row(session, Project, project_id, "project")
+        agreement, project = lock_agreement_and_project(session, project_id)
         require(actor, Permission.PROJECT_UPDATE, project_target(session, project))
         if "status" in changes:
             checks.check_status_change(project, changes["status"])
-        old_start, agreement = project.start_on, project.agreement
+        old_start = project.start_on
         moving: list[Participant | Member] = []
         if changes.keys() & {"start_on", "end_on"}:
             moving = checks.fit_team_and_plan(
@@ -192,12 +195,12 @@ def add_participant(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = _row(session, Project, project_id, "project")
+        agreement, project = lock_agreement_and_project(session, project_id)
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         organisation = session.get(Organisation, data.organisation_id)
         if organisation is None:
             raise ValidationFailed.of("organisation_id", "no organisation with this id")
-        checks.check_participant_nation(project.agreement, organisation, "organisation_id")
+        checks.check_participant_nation(agreement, organisation, "organisation_id")
         checks.check_new_participation(project, organisation, data.joined_on, data.withdrew_on)
         participant = Participant(
             project=project,
@@ -218,8 +221,7 @@ def update_participant(
     with uow:
         uow.for_writing()
         session = uow.session
-        participant = _row(session, Participant, participant_id, "participant")
-        project = participant.project
+        participant, project = lock_project_of(session, Participant, participant_id, "participant")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         if changes.get("role", ParticipantRole.LEAD) is not ParticipantRole.LEAD:
             checks.check_not_last_lead(project, participant, "role")
@@ -232,13 +234,12 @@ def update_participant(
 def withdraw_participant(
     uow: UnitOfWork, actor: Principal, participant_id: uuid.UUID, data: WithdrawIn
 ) -> ParticipantOut:
-    """The organisation leaves the project, and its employees leave the team with it."""
+    """The organisation leaves the project, and the memberships it sponsors end with it."""
     on = data.withdrew_on
     with uow:
         uow.for_writing()
         session = uow.session
-        participant = _row(session, Participant, participant_id, "participant")
-        project = participant.project
+        participant, project = lock_project_of(session, Participant, participant_id, "participant")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         if participant.withdrew_on is not None:
             raise ValidationFailed.of(
@@ -269,16 +270,27 @@ def add_member(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = _row(session, Project, project_id, "project")
+        project = get_project_row(session, project_id, for_update=True)
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         person = session.get(Person, data.person_id)
         if person is None:
             raise ValidationFailed.of("person_id", "no person with this id")
-        checks.check_new_member(project, person, data.joined_on, data.left_on)
-        member = Member(project=project, person=person, **data.model_dump(exclude={"person_id"}))
+        sponsor = checks.check_new_member(project, person, data.joined_on, data.left_on)
+        member = Member(
+            project=project,
+            participant=sponsor,
+            person=person,
+            **data.model_dump(exclude={"person_id"}),
+        )
         uow.add(member)
         uow.flush()
-        record_event(uow, actor, "projects:member:create", member, data.model_dump())
+        record_event(
+            uow,
+            actor,
+            "projects:member:create",
+            member,
+            {**data.model_dump(), "participant_id": sponsor.id},
+        )
         uow.commit()
         return MemberOut.model_validate(member)
 
@@ -290,8 +302,7 @@ def update_member(
     with uow:
         uow.for_writing()
         session = uow.session
-        member = _row(session, Member, member_id, "member")
-        project = member.project
+        member, project = lock_project_of(session, Member, member_id, "member")
         require(actor, Permission.PROJECT_TEAM_MANAGE, project_target(session, project))
         checks.check_membership_end(project, member, changes.get("left_on", member.left_on))
         applied = changed_fields(member, changes)
@@ -309,7 +320,7 @@ def add_work_package(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = _row(session, Project, project_id, "project")
+        project = get_project_row(session, project_id, for_update=True)
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         checks.work_package_lead(project, data.lead_organisation_id)
         if any(wp.code == data.code for wp in project.work_packages):
@@ -329,11 +340,13 @@ def update_work_package(
     with uow:
         uow.for_writing()
         session = uow.session
-        work_package = _row(session, WorkPackage, work_package_id, "work package")
-        project = work_package.project
+        work_package, project = lock_project_of(
+            session, WorkPackage, work_package_id, "work package"
+        )
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         lead = work_package.lead_organisation
-        if "lead_organisation_id" in changes:
+        if changes.get("lead_organisation_id", lead.id) != lead.id:
+            # A lead that withdrew since keeps its work package until it is handed on.
             lead = checks.work_package_lead(project, changes["lead_organisation_id"])
         applied = changed_fields(work_package, changes)
         work_package.lead_organisation = lead  # the loaded relation follows the new id
@@ -348,8 +361,9 @@ def add_deliverable(
     with uow:
         uow.for_writing()
         session = uow.session
-        work_package = _row(session, WorkPackage, work_package_id, "work package")
-        project = work_package.project
+        work_package, project = lock_project_of(
+            session, WorkPackage, work_package_id, "work package"
+        )
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         checks.check_due(project, data.due_on)
         if any(d.code == data.code for d in work_package.deliverables):
@@ -368,8 +382,7 @@ def update_deliverable(
     with uow:
         uow.for_writing()
         session = uow.session
-        deliverable = _row(session, Deliverable, deliverable_id, "deliverable")
-        project = deliverable.work_package.project
+        deliverable, project = lock_project_of_deliverable(session, deliverable_id)
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         applied = changed_fields(deliverable, data.model_dump(exclude_unset=True))
         checks.check_due(project, deliverable.due_on)
@@ -384,7 +397,7 @@ def add_milestone(
     with uow:
         uow.for_writing()
         session = uow.session
-        project = _row(session, Project, project_id, "project")
+        project = get_project_row(session, project_id, for_update=True)
         require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         checks.check_due(project, data.due_on)
         if any(m.code == data.code for m in project.milestones):
@@ -404,10 +417,10 @@ def update_milestone(
     with uow:
         uow.for_writing()
         session = uow.session
-        milestone = _row(session, Milestone, milestone_id, "milestone")
-        require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, milestone.project))
+        milestone, project = lock_project_of(session, Milestone, milestone_id, "milestone")
+        require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
         applied = changed_fields(milestone, changes)
-        checks.check_due(milestone.project, milestone.due_on)
+        checks.check_due(project, milestone.due_on)
         if milestone.status == "achieved" and milestone.achieved_on is None:
             raise ValidationFailed.of("achieved_on", "is required when the milestone is achieved")
         if milestone.status != "achieved" and milestone.achieved_on is not None:
@@ -415,10 +428,3 @@ def update_milestone(
         record_event(uow, actor, "projects:milestone:update", milestone, applied)
         uow.commit()
         return MilestoneOut.model_validate(milestone)
-
-
-def _row(session: Session, model: type[R], row_id: uuid.UUID, what: str) -> R:
-    row = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"no {what} with this id")
-    return row

@@ -735,6 +735,7 @@ def upgrade() -> None:
         "project_members",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column("participant_id", sa.Uuid(), nullable=False),
         sa.Column("person_id", sa.Uuid(), nullable=False),
         sa.Column(
             "role",
@@ -755,6 +756,11 @@ def upgrade() -> None:
             "left_on IS NULL OR left_on >= joined_on", name=op.f("ck_project_members_dates")
         ),
         sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["project_participants.id"],
+            name=op.f("fk_project_members_participant_id_project_participants"),
+        ),
+        sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_project_members_person_id_people")
         ),
         sa.ForeignKeyConstraint(
@@ -766,6 +772,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_project_members")),
     )
     with op.batch_alter_table("project_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_project_members_participant_id"), ["participant_id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_project_members_person_id"), ["person_id"], unique=False
         )
@@ -917,6 +926,7 @@ def downgrade() -> None:
     with op.batch_alter_table("project_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_project_members_project_id"))
         batch_op.drop_index(batch_op.f("ix_project_members_person_id"))
+        batch_op.drop_index(batch_op.f("ix_project_members_participant_id"))
 
     op.drop_table("project_members")
     with op.batch_alter_table("deliverables", schema=None) as batch_op:
