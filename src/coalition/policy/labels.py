@@ -11,7 +11,7 @@ from datetime import date
 from coalition.policy.schemes import LabelError, SchemeCatalogue
 
 TRIGRAPH = re.compile(r"^[A-Z]{3}$")
-GROUP_CODE = re.compile(r"^[A-Z]{4,8}$")
+GROUP_CODE = re.compile(r"^(?:[A-Z]{2}|[A-Z]{4,8})$")  # EU, FVEY, NATO...; trigraphs are nations
 CAVEAT = re.compile(r"^[A-Z0-9][A-Z0-9 _-]{0,39}$")
 
 

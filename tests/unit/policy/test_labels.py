@@ -67,7 +67,7 @@ def test_parsing_is_forgiving_about_case_and_spaces(catalogue: SchemeCatalogue) 
         ("SECRET//NOFORN/REL TO USA, GBR", "contradict"),
         ("SECRET///NOFORN", "empty"),
         ("SECRET//REL TO USA, , GBR", "empty entry"),
-        ("SECRET//REL TO USA, GB", "neither a trigraph nor a group"),
+        ("SECRET//REL TO USA, G", "neither a trigraph nor a group"),
         ("SECRET//AURORA/REL TO USA", "not a dissemination control"),
     ],
 )

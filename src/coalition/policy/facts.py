@@ -1,0 +1,213 @@
+"""The facts a release decision reads, as plain frozen values.
+
+Services load them from the database; `coalition policy eval` loads them from a world file.
+Nothing here knows where they came from, so both paths run the same engine.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from coalition.policy.labels import ExportRegime, SecurityLabel
+
+
+class Action(enum.StrEnum):
+    VIEW_METADATA = "view_metadata"
+    READ = "read"
+    DOWNLOAD = "download"
+    RELEASE_TO = "release_to"
+    USE_FOR = "use_for"
+
+
+class Purpose(enum.StrEnum):
+    CARRYING_OUT_THE_PROJECT = "carrying_out_the_project"
+    GOVERNMENT_PURPOSES = "government_purposes"
+    COMMERCIAL_EXPLOITATION = "commercial_exploitation"
+    SALE_TO_THIRD_PARTIES = "sale_to_third_parties"
+
+
+def during(day: date, start: date, end: date | None) -> bool:
+    """``day`` in [start, end): an end date is the first day no longer covered."""
+    return start <= day and (end is None or day < end)
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    issuer: str  # nation trigraph, NATO or EU
+    level: int
+    valid_from: date
+    valid_until: date
+    active: bool = True  # not suspended or revoked
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    name: str
+    given_on: date
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    project_id: uuid.UUID
+    role: str
+    joined_on: date
+    left_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """An explicit need-to-know grant for one artifact."""
+
+    artifact_id: uuid.UUID
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A person asking, or an organisation receiving a release (``person_id`` None)."""
+
+    organisation_id: uuid.UUID
+    organisation_nation: str
+    citizenships: frozenset[str]
+    active: bool = True
+    person_id: uuid.UUID | None = None
+    name: str = ""
+    dual_national_exemption: bool = False
+    clearances: tuple[Clearance, ...] = ()
+    briefings: tuple[Briefing, ...] = ()
+    memberships: tuple[Membership, ...] = ()
+    grants: tuple[Grant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    id: uuid.UUID
+    project_id: uuid.UUID | None
+    owner_organisation_id: uuid.UUID
+    label: SecurityLabel
+    #: Organisations owning the IP the artifact carries (empty: no IP terms attached).
+    ip_owners: frozenset[uuid.UUID] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    organisation_id: uuid.UUID
+    joined_on: date
+    withdrew_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: uuid.UUID
+    agreement_id: uuid.UUID
+    participants: tuple[Participation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    id: uuid.UUID
+    in_force: bool  # status is in force (not draft, suspended, terminated, expired)
+    effective_from: date
+    expires_on: date | None = None
+    #: Whether participants may use results for carrying out the project (from the IP regime).
+    project_use_rights: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityAgreement:
+    parties: frozenset[str]
+    max_level: int
+    in_force_from: date
+    in_force_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    nation: str
+    joined_on: date
+    left_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportAuthorisation:
+    reference: str
+    issuing_nation: str
+    regime: ExportRegime
+    valid_from: date
+    valid_until: date
+    #: An empty set means "any".
+    categories: frozenset[str] = frozenset()
+    recipient_nations: frozenset[str] = frozenset()
+    end_users: frozenset[uuid.UUID] = frozenset()
+    projects: frozenset[uuid.UUID] = frozenset()
+    purposes: frozenset[str] = frozenset()
+    active: bool = True
+    remaining_value: float | None = None
+    remaining_quantity: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    """A named exemption (e.g. ITAR's Canadian exemption) whose conditions are data:
+    every listed condition must hold; an empty set means "any"."""
+
+    name: str
+    regime: ExportRegime
+    exporting_nation: str
+    recipient_nations: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    excluded_categories: frozenset[str] = frozenset()
+    projects: frozenset[uuid.UUID] = frozenset()
+    purposes: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    licensee: uuid.UUID
+    licensors: frozenset[uuid.UUID]
+    purposes: frozenset[str]
+    valid_from: date
+    valid_until: date | None = None
+    #: Nations where the licence may be used; empty means worldwide.
+    territory: frozenset[str] = frozenset()
+    active: bool = True
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything else a decision may read, indexed for the lookups the rules make."""
+
+    projects: Mapping[uuid.UUID, Project] = field(default_factory=dict)
+    agreements: Mapping[uuid.UUID, Agreement] = field(default_factory=dict)
+    security_agreements: tuple[SecurityAgreement, ...] = ()
+    groups: Mapping[str, tuple[GroupMember, ...]] = field(default_factory=dict)
+    authorisations: tuple[ExportAuthorisation, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()
+    licences: tuple[Licence, ...] = ()
+    #: Common level of each (scheme, marking), and whether it needs a clearance.
+    levels: Mapping[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
+
+    def members(self, group: str, on: date) -> frozenset[str]:
+        return frozenset(
+            m.nation for m in self.groups.get(group, ()) if during(on, m.joined_on, m.left_on)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    subject: Subject
+    artifact: Artifact
+    action: Action
+    on: date
+    purpose: str | None = None
+    value: float | None = None
+    quantity: int | None = None
