@@ -133,25 +133,26 @@ def _need_to_know(request: Request, world: World) -> RuleResult:
         _project(request, world), subject.organisation_id, day
     ):
         return RuleResult("need_to_know", True, "the recipient takes part in the project")
-    for membership in subject.memberships:
-        if membership.project_id == artifact.project_id and during(
-            day, membership.joined_on, membership.left_on
-        ):
-            if request.action in ROLE_ACTIONS.get(membership.role, frozenset()):
-                return RuleResult(
-                    "need_to_know", True, f"a current {membership.role} of the project"
-                )
-            return RuleResult(
-                "need_to_know",
-                False,
-                f"a {membership.role} of the project may not {request.action}",
-                "a project role that allows it, or an explicit grant for this artifact",
-            )
+    roles = [
+        m.role
+        for m in subject.memberships
+        if m.project_id == artifact.project_id and during(day, m.joined_on, m.left_on)
+    ]
+    for role in roles:
+        if request.action in ROLE_ACTIONS.get(role, frozenset()):
+            return RuleResult("need_to_know", True, f"a current {role} of the project")
     if any(
         g.artifact_id == artifact.id and (g.expires_on is None or day < g.expires_on)
         for g in subject.grants
     ):
         return RuleResult("need_to_know", True, "an explicit, unexpired grant for this artifact")
+    if roles:
+        return RuleResult(
+            "need_to_know",
+            False,
+            f"a {' / '.join(roles)} of the project may not {request.action}",
+            "a project role that allows it, or an explicit grant for this artifact",
+        )
     return RuleResult(
         "need_to_know",
         False,
