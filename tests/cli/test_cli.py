@@ -361,3 +361,26 @@ def test_serve_refuses_a_database_behind_the_code(
 ) -> None:
     code, _, err = run(capsys, "serve", "--port", "8799")
     assert code == 1 and "run `coalition db upgrade` first" in err
+
+
+def test_policy_eval_answers_every_line_and_fails_on_a_bad_one(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    out = ok(
+        capsys,
+        "policy",
+        "eval",
+        "--world",
+        str(docs / "policy-world.json"),
+        "--queries",
+        str(docs / "policy-queries.jsonl"),
+    )
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["permit"] for a in answers] == [True, False, False]
+    bad = node / "bad.jsonl"
+    bad.write_text('{"id": "broken"}\n')
+    code, out, err = run(
+        capsys, "policy", "eval", "--world", str(docs / "policy-world.json"), "--queries", str(bad)
+    )
+    assert code == 1 and "could not be answered" in err and '"error"' in out

@@ -26,6 +26,7 @@ def _register() -> None:
     from coalition.accounts import cli as accounts_cli
     from coalition.agreements import cli as agreements_cli
     from coalition.cli import node
+    from coalition.policy import cli as policy_cli
     from coalition.projects import cli as projects_cli
     from coalition.registry import cli as registry_cli
     from coalition.registry import people_cli
@@ -36,6 +37,7 @@ def _register() -> None:
     agreements_cli.register(app)
     projects_cli.register(app)
     accounts_cli.register(app)
+    policy_cli.register(app)
 
 
 _register()
@@ -43,7 +45,10 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, Click returns (not raises) the code of `typer.Exit`.
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ValidationError as exc:
         # Raised while reading COALITION_* settings: name the variable, not a traceback.
         for error in exc.errors():

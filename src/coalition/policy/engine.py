@@ -484,7 +484,7 @@ def _who(request: Request) -> str:
 
 
 def _org(request: Request) -> str:
-    return str(request.subject.organisation_id)
+    return request.subject.organisation_name or str(request.subject.organisation_id)
 
 
 def _marking(request: Request) -> str:

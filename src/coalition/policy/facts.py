@@ -77,6 +77,7 @@ class Subject:
     active: bool = True
     person_id: uuid.UUID | None = None
     name: str = ""
+    organisation_name: str = ""
     dual_national_exemption: bool = False
     clearances: tuple[Clearance, ...] = ()
     briefings: tuple[Briefing, ...] = ()
