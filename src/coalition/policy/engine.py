@@ -456,7 +456,7 @@ def _obligations(request: Request, world: World) -> tuple[str, ...]:
     if request.action is Action.RELEASE_TO:
         if "ORCON" in label.caveats:
             out.append(f"ORCON: the originator ({label.originator}) must approve the release")
-        if level_of(request, world)[1]:
+        if level_of(request, world)[0] >= 1:  # classified, RESTRICTED included
             out.append(f"a security officer of {label.originator} must approve the release")
         if label.export:
             out.append("an export-control officer must approve the release")

@@ -293,3 +293,16 @@ def test_group_members_that_left_are_not_released_to() -> None:
     assert "releasability" in failing(
         decide(ask(person(clearances=(cleared("GBR", 3),)), item), world)
     )
+
+
+def test_releasing_restricted_information_still_needs_the_originators_security_officer() -> None:
+    recipient = replace(person(), person_id=None, citizenships=frozenset())
+    restricted = artifact(
+        scheme="NATO", classification="NATO RESTRICTED", releasable_to=frozenset({"USA", "FVEY"})
+    )
+    decision = decide(ask(recipient, restricted, Action.RELEASE_TO), WORLD)
+    assert decision.permit
+    assert any("security officer of USA" in o for o in decision.obligations)
+    unclassified = artifact(classification="UNCLASSIFIED")
+    plain = decide(ask(recipient, unclassified, Action.RELEASE_TO), WORLD)
+    assert not any("security officer" in o for o in plain.obligations)
