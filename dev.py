@@ -74,7 +74,7 @@ def run() -> None:
 def test(pytest_args: list[str]) -> None:
     ensure_venv("requirements-dev.lock")
     say("ruff")
-    sh(BIN / "ruff", "check", "src", "tests", "dev.py")
+    sh(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
     say("mypy --strict")
     sh(BIN / "mypy")
     say("pytest")
