@@ -3,6 +3,7 @@
 from coalition.accounts import models as accounts_models
 from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
+from coalition.policy import models as policy_models
 from coalition.projects import models as projects_models
 from coalition.registry import models as registry_models
 from coalition.store.base import Base
@@ -14,6 +15,7 @@ __all__ = [
     "agreements_models",
     "audit_models",
     "metadata",
+    "policy_models",
     "projects_models",
     "registry_models",
 ]
