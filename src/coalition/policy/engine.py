@@ -417,6 +417,7 @@ def _ip_use(request: Request, world: World) -> RuleResult:
             licence.active
             and licence.licensee == subject.organisation_id
             and licence.licensors & owners
+            and (licence.asset is None or licence.asset == request.artifact.ip_asset)
             and purpose in licence.purposes
             and during(day, licence.valid_from, licence.valid_until)
             and _any_or(licence.territory, subject.organisation_nation)

@@ -93,6 +93,8 @@ class Artifact:
     label: SecurityLabel
     #: Organisations owning the IP the artifact carries (empty: no IP terms attached).
     ip_owners: frozenset[uuid.UUID] = frozenset()
+    #: The IP asset those owners hold; a licence for another asset does not cover it.
+    ip_asset: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,8 @@ class Licence:
     territory: frozenset[str] = frozenset()
     active: bool = True
     reference: str = ""
+    #: The asset licensed; None covers every asset of the licensors.
+    asset: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

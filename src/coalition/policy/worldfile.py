@@ -105,6 +105,9 @@ class LicenceIn(Strict):
     valid_until: date | None = None
     territory: list[str] = []
     active: bool = True
+    asset: uuid.UUID | None = Field(
+        default=None, description="The IP asset licensed; absent: every asset of the licensors."
+    )
 
 
 class ClearanceIn(Strict):
@@ -173,6 +176,7 @@ class ArtifactIn(Strict):
     owner_organisation_id: uuid.UUID
     label: LabelIn
     ip_owners: list[uuid.UUID] = []
+    ip_asset: uuid.UUID | None = None
 
 
 class WorldIn(Strict):
@@ -298,6 +302,7 @@ def load_world(data: Any, catalogue: SchemeCatalogue) -> LoadedWorld:
                 frozenset(lc.territory),
                 lc.active,
                 lc.reference,
+                lc.asset,
             )
             for lc in parsed.licences
         ),
@@ -312,7 +317,7 @@ def load_world(data: Any, catalogue: SchemeCatalogue) -> LoadedWorld:
         except LabelError as exc:
             raise LabelError(f"world.artifacts.{index}.label.{exc.field}", exc.message) from exc
         artifacts[a.id] = facts.Artifact(
-            a.id, a.project_id, a.owner_organisation_id, label, frozenset(a.ip_owners)
+            a.id, a.project_id, a.owner_organisation_id, label, frozenset(a.ip_owners), a.ip_asset
         )
     return LoadedWorld(world, subjects, artifacts)
 

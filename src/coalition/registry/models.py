@@ -235,3 +235,17 @@ class SecurityAgreementParty(Base):
     )
     party: Mapped[str] = mapped_column(String(8))
     agreement: Mapped[SecurityAgreement] = relationship(back_populates="parties")
+
+
+class DualNationalExemption(Entity, Base):
+    """A recorded decision that one permitted citizenship suffices for a dual national
+    (the `releasability` rule reads it); it lapses on ``expires_on``."""
+
+    __tablename__ = "dual_national_exemptions"
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    granted_on: Mapped[date]
+    expires_on: Mapped[date | None]

@@ -3,10 +3,13 @@
 from coalition.accounts import models as accounts_models
 from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
+from coalition.exportcontrol import models as exportcontrol_models
+from coalition.ip import models as ip_models
 from coalition.policy import models as policy_models
 from coalition.projects import models as projects_models
 from coalition.registry import models as registry_models
 from coalition.store.base import Base
+from coalition.techdata import models as techdata_models
 
 metadata = Base.metadata
 
@@ -14,8 +17,11 @@ __all__ = [
     "accounts_models",
     "agreements_models",
     "audit_models",
+    "exportcontrol_models",
+    "ip_models",
     "metadata",
     "policy_models",
     "projects_models",
     "registry_models",
+    "techdata_models",
 ]

@@ -184,6 +184,7 @@ def failing_rules(req: Request, world: World) -> set[str]:
                 lic.active
                 and lic.licensee == s.organisation_id
                 and lic.licensors & a.ip_owners
+                and lic.asset in (None, a.ip_asset)
                 and (req.purpose or "") in lic.purposes
                 and inside(day, lic.valid_from, lic.valid_until)
                 and (not lic.territory or s.organisation_nation in lic.territory)

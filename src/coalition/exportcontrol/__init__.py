@@ -1,0 +1,1 @@
+"""Export control: authorisations issued by exporting nations, and exemptions as data."""

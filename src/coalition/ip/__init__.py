@@ -1,0 +1,1 @@
+"""Intellectual property: assets, their owners, and licences."""

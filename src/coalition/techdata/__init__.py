@@ -1,0 +1,1 @@
+"""Technical data: artifacts with their security labels, and need-to-know grants."""
