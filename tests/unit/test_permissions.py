@@ -43,9 +43,23 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.CLEARANCE_MANAGE,
                 P.BRIEFING_MANAGE,
                 P.EVENT_READ,
+                P.ARTIFACT_RELABEL,
+                P.NEED_TO_KNOW_GRANT,
+                P.DECISION_EXPLAIN,
+                P.DUAL_NATIONAL_EXEMPT,
+                P.WHAT_IF,
             }
         ),
-        Role.EXPORT_CONTROL_OFFICER: frozenset(read | {P.CLEARANCE_READ, P.BRIEFING_MANAGE}),
+        Role.EXPORT_CONTROL_OFFICER: frozenset(
+            read
+            | {
+                P.CLEARANCE_READ,
+                P.BRIEFING_MANAGE,
+                P.DECISION_EXPLAIN,
+                P.WHAT_IF,
+                P.EXPORT_RECORD_MANAGE,
+            }
+        ),
         Role.PROGRAMME_MANAGER: frozenset(
             read
             | {
@@ -56,12 +70,16 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.PROJECT_UPDATE,
                 P.PROJECT_TEAM_MANAGE,
                 P.PROJECT_PLAN_MANAGE,
+                P.ARTIFACT_CREATE,
+                P.NEED_TO_KNOW_GRANT,
             }
         ),
-        Role.RESEARCHER: frozenset(read),
-        Role.IP_OFFICER: frozenset(read),
+        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE}),
+        Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
         Role.FINANCE_OFFICER: frozenset(read),
-        Role.AUDITOR: frozenset(read | {P.CLEARANCE_READ, P.EVENT_READ}),
+        Role.AUDITOR: frozenset(
+            read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF}
+        ),
     } == ROLE_PERMISSIONS
 
 

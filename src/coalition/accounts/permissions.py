@@ -54,6 +54,14 @@ class Permission(enum.StrEnum):
     PROJECT_UPDATE = "project:project:update"
     PROJECT_TEAM_MANAGE = "project:team:manage"
     PROJECT_PLAN_MANAGE = "project:plan:manage"
+    ARTIFACT_CREATE = "organisation:artifact:create"
+    ARTIFACT_RELABEL = "organisation:artifact:relabel"
+    NEED_TO_KNOW_GRANT = "organisation:need_to_know:grant"
+    DECISION_EXPLAIN = "organisation:decision:explain"
+    DUAL_NATIONAL_EXEMPT = "organisation:dual_national:exempt"
+    WHAT_IF = "any:decision:what_if"
+    EXPORT_RECORD_MANAGE = "node:export_record:manage"
+    IP_RECORD_MANAGE = "node:ip_record:manage"
 
     @property
     def scope_kind(self) -> ScopeKind | None:
@@ -82,9 +90,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CLEARANCE_MANAGE,
             P.BRIEFING_MANAGE,
             P.EVENT_READ,
+            P.ARTIFACT_RELABEL,
+            P.NEED_TO_KNOW_GRANT,
+            P.DECISION_EXPLAIN,
+            P.DUAL_NATIONAL_EXEMPT,
+            P.WHAT_IF,
         }
     ),
-    Role.EXPORT_CONTROL_OFFICER: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.BRIEFING_MANAGE}),
+    Role.EXPORT_CONTROL_OFFICER: frozenset(
+        _EVERYONE_READS
+        | {
+            P.CLEARANCE_READ,
+            P.BRIEFING_MANAGE,
+            P.DECISION_EXPLAIN,
+            P.WHAT_IF,
+            P.EXPORT_RECORD_MANAGE,
+        }
+    ),
     Role.PROGRAMME_MANAGER: frozenset(
         _EVERYONE_READS
         | {
@@ -95,20 +117,29 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PROJECT_UPDATE,
             P.PROJECT_TEAM_MANAGE,
             P.PROJECT_PLAN_MANAGE,
+            P.ARTIFACT_CREATE,
+            P.NEED_TO_KNOW_GRANT,
         }
     ),
-    Role.RESEARCHER: frozenset(_EVERYONE_READS),
+    Role.RESEARCHER: frozenset(_EVERYONE_READS | {P.ARTIFACT_CREATE}),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
-    Role.IP_OFFICER: frozenset(_EVERYONE_READS),
+    Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS),
-    Role.AUDITOR: frozenset(_EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ}),
+    Role.AUDITOR: frozenset(
+        _EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF}
+    ),
 }
 
 #: Vetting records, and the citizenships and employer that clearance and releasability
 #: checks read, are kept by someone else: nobody changes their own.
 NOT_ABOUT_ONESELF = frozenset(
-    {Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE, Permission.PERSON_UPDATE}
+    {
+        Permission.CLEARANCE_MANAGE,
+        Permission.BRIEFING_MANAGE,
+        Permission.PERSON_UPDATE,
+        Permission.DUAL_NATIONAL_EXEMPT,
+    }
 )
 
 # A role held in a narrow scope can only grant permissions meant for that scope or

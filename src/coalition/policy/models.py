@@ -33,3 +33,13 @@ class LabelClass(Base):
     pinned_on: Mapped[date | None]
     banner: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FactVersion(Base):
+    """One row whose counter moves whenever a fact a decision reads changes (people,
+    clearances, projects, agreements, groups, export and IP records...), so per-subject
+    verdicts can be cached and shared between processes (store/versions.py)."""
+
+    __tablename__ = "fact_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(default=0)

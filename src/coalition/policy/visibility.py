@@ -193,9 +193,7 @@ def plan(
     if not subject.active:
         return Plan()
     passing = {
-        label_id: label
-        for label_id, label in labels.items()
-        if view.label_passes(label, action)
+        label_id: label for label_id, label in labels.items() if view.label_passes(label, action)
     }
     named = export_project_classes(view.world)
 
@@ -216,21 +214,16 @@ def plan(
     if anywhere and member - special.keys():
         clauses.append(Clause(anywhere, member - special.keys()))
     if anywhere:
-        clauses.append(
-            Clause(anywhere, None, frozenset(special), owner_id=subject.organisation_id)
-        )
+        clauses.append(Clause(anywhere, None, frozenset(special), owner_id=subject.organisation_id))
     for project_id, ids in special.items():
         if not ids:
             continue
         if project_id in member:
             clauses.append(Clause(ids, frozenset({project_id})))
-        clauses.append(
-            Clause(ids, frozenset({project_id}), owner_id=subject.organisation_id)
-        )
+        clauses.append(Clause(ids, frozenset({project_id}), owner_id=subject.organisation_id))
     visible_by_grant = frozenset(
         artifact.id
         for artifact in granted
         if decide(Request(subject, artifact, action, view.day), view.world).permit
     )
     return Plan(tuple(clauses), visible_by_grant)
-

@@ -21,6 +21,7 @@ from coalition.registry.models import (
     ClearanceChange,
     ClearanceLevelName,
     ClearanceStatus,
+    DualNationalExemption,
     Organisation,
     Person,
     PersonStatus,
@@ -33,6 +34,8 @@ from coalition.registry.schemas import (
     ClearanceIn,
     ClearanceOut,
     ClearanceUpdate,
+    DualNationalExemptionIn,
+    DualNationalExemptionOut,
     ExpiringClearance,
     OrganisationRef,
     PersonIn,
@@ -435,3 +438,64 @@ def add_briefing(
         record_event(uow, actor, "registry:briefing:create", briefing, data.model_dump())
         uow.commit()
         return BriefingOut.model_validate(briefing)
+
+
+# --- dual-national exemptions ---------------------------------------------------------------
+
+
+def record_dual_national_exemption(
+    uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, data: DualNationalExemptionIn
+) -> DualNationalExemptionOut:
+    """Record that one permitted citizenship suffices for this dual national."""
+    if data.expires_on is not None and data.expires_on <= data.granted_on:
+        raise ValidationFailed.of("expires_on", "must be after granted_on")
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        person = _person(session, person_id)
+        require(actor, Permission.DUAL_NATIONAL_EXEMPT, person_target(session, person))
+        if len(person.citizenships) < 2:
+            raise ValidationFailed.of("person_id", "holds one citizenship: no exemption applies")
+        if session.scalar(
+            select(DualNationalExemption.id).where(DualNationalExemption.person_id == person.id)
+        ):
+            raise Conflict("person_id: an exemption is already recorded; withdraw it first")
+        row = DualNationalExemption(
+            person_id=person.id, recorded_by=actor.name, **data.model_dump()
+        )
+        uow.add(row)
+        uow.flush()
+        record_event(uow, actor, "registry:dual_national:create", row, data.model_dump())
+        uow.commit()
+        return DualNationalExemptionOut.model_validate(row)
+
+
+def withdraw_dual_national_exemption(
+    uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, reason: str
+) -> None:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        person = _person(session, person_id)
+        require(actor, Permission.DUAL_NATIONAL_EXEMPT, person_target(session, person))
+        row = session.scalar(
+            select(DualNationalExemption).where(DualNationalExemption.person_id == person.id)
+        )
+        if row is None:
+            raise NotFound("no dual-national exemption is recorded for this person")
+        record_event(uow, actor, "registry:dual_national:withdraw", row, {"reason": reason})
+        session.delete(row)
+        uow.commit()
+
+
+def get_dual_national_exemption(
+    uow: UnitOfWork, actor: Principal, person_id: uuid.UUID
+) -> DualNationalExemptionOut | None:
+    with uow:
+        session = uow.session
+        person = _person(session, person_id)
+        require(actor, Permission.CLEARANCE_READ, person_target(session, person))
+        row = session.scalar(
+            select(DualNationalExemption).where(DualNationalExemption.person_id == person.id)
+        )
+        return DualNationalExemptionOut.model_validate(row) if row else None

@@ -298,3 +298,18 @@ class SecurityAgreementOut(View):
     in_force_from: date
     in_force_until: date | None
     version: int
+
+
+class DualNationalExemptionIn(Command):
+    granted_on: date
+    expires_on: date | None = None
+    reason: Reason
+
+
+class DualNationalExemptionOut(View):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    granted_on: date
+    expires_on: date | None
+    reason: str
+    recorded_by: str

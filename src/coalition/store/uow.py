@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from coalition.errors import Conflict, ValidationFailed
+from coalition.store import versions as _versions  # noqa: F401  (registers the listeners)
 from coalition.store.db import SQLITE_BEGIN
 
 SessionFactory = Callable[[], Session]
@@ -57,6 +58,12 @@ class UnitOfWork:
             raise Conflict(_integrity_message(exc)) from exc
         if isinstance(exc, DataError):
             raise ValidationFailed.of("body", _data_message(exc)) from exc
+
+    @property
+    def database(self) -> object:
+        """Stands for the database this unit of work reaches: process-wide caches are
+        kept per database (and per test database), keyed by this object."""
+        return self._session_factory
 
     def for_writing(self) -> None:
         """Take the write lock up front on SQLite (no-op elsewhere)."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 03:21:31.105464
+Create Date: 2026-11-24 04:24:02.114213
 """
 
 from collections.abc import Sequence
@@ -93,6 +93,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_export_exemptions")),
         sa.UniqueConstraint("name", name=op.f("uq_export_exemptions_name")),
     )
+    op.create_table(
+        "fact_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("counter", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fact_versions")),
+    )
+    op.execute("INSERT INTO fact_versions (id, counter) VALUES (1, 0)")
     op.create_table(
         "ip_assets",
         sa.Column("reference", sa.String(length=80), nullable=False),
@@ -323,6 +330,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ip_assets_project_id"))
 
     op.drop_table("ip_assets")
+    op.drop_table("fact_versions")
     op.drop_table("export_exemptions")
     op.drop_table("export_authorisations")
     # ### end Alembic commands ###

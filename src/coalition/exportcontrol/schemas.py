@@ -1,0 +1,115 @@
+"""Commands and views of export authorisations and exemptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field, model_validator
+
+from coalition.common.validation import Name
+from coalition.exportcontrol.models import AuthorisationKind, AuthorisationStatus
+from coalition.policy.facts import Action, Purpose
+from coalition.policy.labels import ExportRegime
+from coalition.registry.schemas import Command, View
+
+Trigraph = str
+
+
+def _trigraphs(values: list[str], field: str) -> None:
+    for value in values:
+        if len(value) != 3 or not value.isalpha() or not value.isupper():
+            raise ValueError(f"{field}: '{value}' is no nation trigraph")
+
+
+class AuthorisationIn(Command):
+    reference: str = Field(min_length=3, max_length=80, examples=["DSP-5 050-123456"])
+    kind: AuthorisationKind
+    issuing_nation: str = Field(pattern=r"^[A-Z]{3}$")
+    regime: ExportRegime
+    categories: list[str] = Field(default=[], max_length=50, description="Empty: any category.")
+    recipient_nations: list[str] = Field(default=[], max_length=60)
+    end_user_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    project_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    purposes: list[Purpose] = Field(default=[], max_length=4)
+    value_limit: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    quantity_limit: int | None = Field(default=None, ge=0)
+    provisos: str | None = Field(default=None, max_length=10000)
+    valid_from: date
+    valid_until: date
+
+    @model_validator(mode="after")
+    def _check(self) -> AuthorisationIn:
+        _trigraphs(self.recipient_nations, "recipient_nations")
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class AuthorisationStatusIn(Command):
+    status: AuthorisationStatus
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class AuthorisationOut(View):
+    id: uuid.UUID
+    reference: str
+    kind: AuthorisationKind
+    issuing_nation: str
+    regime: ExportRegime
+    categories: list[str]
+    recipient_nations: list[str]
+    end_user_ids: list[str]
+    project_ids: list[str]
+    purposes: list[str]
+    value_limit: Decimal | None
+    value_used: Decimal
+    quantity_limit: int | None
+    quantity_used: int
+    provisos: str | None
+    valid_from: date
+    valid_until: date
+    status: AuthorisationStatus
+    created_at: datetime
+    version: int
+
+
+class ExemptionConditions(Command):
+    """Every listed condition must hold; an empty list means any."""
+
+    recipient_nations: list[str] = Field(default=[], max_length=60)
+    categories: list[str] = Field(default=[], max_length=50)
+    excluded_categories: list[str] = Field(default=[], max_length=50)
+    projects: list[uuid.UUID] = Field(default=[], max_length=100)
+    purposes: list[Purpose] = Field(default=[], max_length=4)
+    actions: list[Action] = Field(default=[], max_length=5)
+
+    @model_validator(mode="after")
+    def _check(self) -> ExemptionConditions:
+        _trigraphs(self.recipient_nations, "recipient_nations")
+        return self
+
+
+class ExemptionIn(Command):
+    name: Name
+    citation: str | None = Field(default=None, max_length=200, examples=["22 CFR 126.5"])
+    regime: ExportRegime
+    exporting_nation: str = Field(pattern=r"^[A-Z]{3}$")
+    conditions: ExemptionConditions = Field(default_factory=ExemptionConditions)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    active: bool = True
+
+
+class ExemptionOut(View):
+    id: uuid.UUID
+    name: str
+    citation: str | None
+    regime: ExportRegime
+    exporting_nation: str
+    conditions: dict[str, list[str]]
+    valid_from: date | None
+    valid_until: date | None
+    active: bool
+    created_at: datetime

@@ -1,0 +1,84 @@
+"""Commands and views of IP assets and licences."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from coalition.common.validation import Name
+from coalition.ip.models import IpKind, LicenceStatus
+from coalition.policy.facts import Purpose
+from coalition.registry.schemas import Command, View
+
+
+class OwnerIn(Command):
+    organisation_id: uuid.UUID
+    share_percent: int = Field(default=100, ge=1, le=100)
+
+
+class IpAssetIn(Command):
+    reference: str = Field(min_length=3, max_length=80)
+    title: Name
+    kind: IpKind
+    project_id: uuid.UUID | None = None
+    owners: list[OwnerIn] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _shares(self) -> IpAssetIn:
+        if sum(o.share_percent for o in self.owners) != 100:
+            raise ValueError("owners: the shares must add up to 100")
+        if len({o.organisation_id for o in self.owners}) != len(self.owners):
+            raise ValueError("owners: an organisation is listed twice")
+        return self
+
+
+class OwnerOut(BaseModel):
+    organisation_id: uuid.UUID
+    share_percent: int
+
+
+class IpAssetOut(View):
+    id: uuid.UUID
+    reference: str
+    title: str
+    kind: IpKind
+    project_id: uuid.UUID | None
+    owners: list[OwnerOut]
+    created_at: datetime
+
+
+class LicenceIn(Command):
+    reference: str = Field(min_length=3, max_length=80)
+    asset_id: uuid.UUID
+    licensor_id: uuid.UUID
+    licensee_id: uuid.UUID
+    purposes: list[Purpose] = Field(min_length=1, max_length=4)
+    territory: list[str] = Field(default=[], max_length=60, description="Empty: worldwide.")
+    valid_from: date
+    valid_until: date | None = None
+    terms: str | None = Field(default=None, max_length=10000)
+
+    @model_validator(mode="after")
+    def _check(self) -> LicenceIn:
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        if self.licensor_id == self.licensee_id:
+            raise ValueError("licensee_id: an owner needs no licence from itself")
+        return self
+
+
+class LicenceOut(View):
+    id: uuid.UUID
+    reference: str
+    asset_id: uuid.UUID
+    licensor_id: uuid.UUID
+    licensee_id: uuid.UUID
+    purposes: list[str]
+    territory: list[str]
+    valid_from: date
+    valid_until: date | None
+    status: LicenceStatus
+    terms: str | None
+    created_at: datetime

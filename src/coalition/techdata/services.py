@@ -1,0 +1,747 @@
+"""Use cases of technical data: record and relabel artifacts, list what a person may see,
+and the security officer's questions (why, who can see, what can this person see).
+
+Every artifact that leaves here has passed a decision of the engine for the person asking:
+one they may not see answers exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from datetime import date as date_type
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coalition.accounts.permissions import Permission, Principal, Target
+from coalition.common.access import allowed_actions, require
+from coalition.common.events import record_event
+from coalition.common.paging import Page, PageRequest, like_pattern
+from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
+from coalition.policy import banners
+from coalition.policy.engine import LEVEL_NAMES, Decision, decide
+from coalition.policy.facts import Action, Grant, Request, Subject
+from coalition.policy.interning import intern_label
+from coalition.policy.labels import ExportMarking, SecurityLabel
+from coalition.policy.models import LabelClass
+from coalition.policy.schemes import LabelError, Level, Scheme, SchemeCatalogue
+from coalition.projects.models import Project
+from coalition.registry.models import (
+    ClassificationScheme,
+    Nation,
+    NationGroup,
+    Organisation,
+    Person,
+)
+from coalition.registry.services import organisation_target
+from coalition.store.uow import UnitOfWork
+from coalition.techdata import facts as loaders
+from coalition.techdata import listing
+from coalition.techdata.models import Artifact, NeedToKnowGrant
+from coalition.techdata.schemas import (
+    AccessOut,
+    ArtifactFilters,
+    ArtifactIn,
+    ArtifactOut,
+    ArtifactSummary,
+    CountRow,
+    ExplanationOut,
+    ExportMarkingOut,
+    GrantIn,
+    GrantOut,
+    LabelIn,
+    LabelOut,
+    LevelCount,
+    PersonAccess,
+    ProjectCount,
+    RelabelIn,
+    RuleOut,
+    WhatCanSeeOut,
+    WhoCanSeeOut,
+)
+
+NOT_FOUND = "no artifact with this id"
+#: The actions a person's own artifact page reports on.
+OWN_ACTIONS = (Action.READ, Action.DOWNLOAD)
+SORTS: dict[str, Any] = {
+    "title": (Artifact.title, Artifact.id),
+    "reference": (Artifact.reference,),
+    "created_at": (Artifact.created_at, Artifact.id),
+    "level": (LabelClass.common_level, Artifact.title, Artifact.id),
+}
+
+
+def today() -> date_type:
+    return datetime.now(UTC).date()
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+def catalogue_of(session: Session) -> SchemeCatalogue:
+    schemes = session.scalars(
+        select(ClassificationScheme).options(selectinload(ClassificationScheme.levels))
+    )
+    return SchemeCatalogue.of(
+        Scheme(
+            s.code,
+            tuple(
+                Level(lv.marking, lv.level, lv.requires_clearance, lv.legacy)
+                for lv in sorted(s.levels, key=lambda lv: lv.rank)
+            ),
+            s.policy_oid,
+        )
+        for s in schemes
+    )
+
+
+def build_label(session: Session, data: LabelIn, field: str = "label") -> SecurityLabel:
+    """The label from its command, checked against the reference data; errors name the
+    field (``label.releasable_to``...)."""
+    catalogue = catalogue_of(session)
+    groups = set(session.scalars(select(NationGroup.code)))
+    try:
+        if data.banner is not None:
+            parsed = banners.parse(
+                data.banner, scheme=data.scheme, originator=data.originator, catalogue=catalogue
+            )
+            releasable, noforn, caveats = parsed.releasable_to, parsed.noforn, parsed.caveats
+            classification = parsed.classification
+        else:
+            assert data.classification is not None
+            releasable = frozenset(data.releasable_to)
+            noforn, caveats = data.noforn, frozenset(data.caveats)
+            classification = catalogue.get(data.scheme).level_of(data.classification).marking
+        label = SecurityLabel(
+            scheme=catalogue.get(data.scheme).code,
+            classification=classification,
+            originator=data.originator,
+            releasable_to=releasable,
+            noforn=noforn,
+            caveats=caveats,
+            export=frozenset(
+                ExportMarking(m.regime, " ".join(m.category.split()), m.exporting_nation)
+                for m in data.export
+            ),
+            distribution=data.distribution,
+            ip_terms=data.ip_terms,
+            embargo_until=data.embargo_until,
+            review_on=data.review_on,
+            pinned_on=data.pinned_on,
+        )
+        label.validate(catalogue, groups.__contains__)
+    except LabelError as exc:
+        raise ValidationFailed.of(f"{field}.{exc.field}", exc.message) from exc
+    nations = {
+        label.originator,
+        *(c for c in label.releasable_to if c not in groups),
+        *(m.exporting_nation for m in label.export),
+    }
+    known = set(session.scalars(select(Nation.code).where(Nation.code.in_(nations))))
+    unknown = sorted(nations - known)
+    if unknown:
+        raise ValidationFailed.of(f"{field}", f"unknown nation(s): {', '.join(unknown)}")
+    return label
+
+
+def label_out(row: LabelClass) -> LabelOut:
+    return LabelOut(
+        id=row.id,
+        banner=row.banner,
+        scheme=row.scheme,
+        classification=row.classification,
+        originator=row.originator,
+        common_level=row.common_level,
+        requires_clearance=row.requires_clearance,
+        releasable_to=banners.rel_to_order(frozenset(row.releasable_to)),
+        noforn=row.noforn,
+        caveats=sorted(row.caveats),
+        export=[
+            ExportMarkingOut(regime=r, category=c, exporting_nation=n) for r, c, n in row.export
+        ],
+        distribution=row.distribution,
+        ip_terms=row.ip_terms,
+        embargo_until=row.embargo_until,
+        review_on=row.review_on,
+        pinned_on=row.pinned_on,
+    )
+
+
+# --- artifacts ------------------------------------------------------------------------------
+
+
+def artifact_target(session: Session, artifact: Artifact) -> Target:
+    owner = session.get(Organisation, artifact.owner_organisation_id)
+    assert owner is not None
+    return Target.of(organisation_target(session, owner).organisation_ids, artifact.project_id)
+
+
+def create_artifact(uow: UnitOfWork, actor: Principal, data: ArtifactIn) -> ArtifactOut:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        owner = session.get(Organisation, data.owner_organisation_id)
+        if owner is None:
+            raise ValidationFailed.of("owner_organisation_id", "no organisation with this id")
+        require(actor, Permission.ARTIFACT_CREATE, organisation_target(session, owner))
+        _check_own_organisation(session, actor, owner)
+        label = build_label(session, data.label)
+        project = _check_project(session, data.project_id, label, data.label.scheme)
+        if session.scalar(select(Artifact.id).where(Artifact.reference == data.reference)):
+            raise Conflict(f"reference: an artifact '{data.reference}' already exists")
+        row = intern_label(session, label, catalogue_of(session))
+        artifact = Artifact(
+            reference=data.reference,
+            title=data.title,
+            description=data.description,
+            kind=data.kind,
+            project_id=project.id if project else None,
+            owner_organisation_id=owner.id,
+            ip_asset_id=data.ip_asset_id,
+            label=row,
+            created_by=actor.name,
+        )
+        uow.add(artifact)
+        uow.flush()
+        record_event(
+            uow,
+            actor,
+            "techdata:artifact:create",
+            artifact,
+            {
+                "reference": artifact.reference,
+                "project_id": artifact.project_id,
+                "owner_organisation_id": owner.id,
+                "label_id": row.id,
+                "banner": row.banner,
+            },
+        )
+        uow.commit()
+        return _artifact_out(session, actor, artifact, ())
+
+
+def relabel_artifact(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, data: RelabelIn
+) -> ArtifactOut:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        artifact = session.get(Artifact, artifact_id, with_for_update=True)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        require(actor, Permission.ARTIFACT_RELABEL, artifact_target(session, artifact))
+        label = build_label(session, data.label)
+        _check_project(session, artifact.project_id, label, data.label.scheme)
+        old = artifact.label
+        row = intern_label(session, label, catalogue_of(session))
+        if row.id == old.id:
+            raise ValidationFailed.of("label", "is the artifact's current label")
+        artifact.label = row
+        # Grants were decided against the old label: cached plans must be recomputed.
+        session.info["coalition.facts_changed"] = True
+        record_event(
+            uow,
+            actor,
+            "techdata:artifact:relabel",
+            artifact,
+            {"from": old.banner, "to": row.banner, "label_id": row.id, "reason": data.reason},
+        )
+        uow.commit()
+        return _artifact_out(session, actor, artifact, ())
+
+
+def get_artifact(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, as_person: uuid.UUID | None = None
+) -> ArtifactOut:
+    """The artifact, if the person may see that it exists; with their own decisions."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow:
+        session = uow.session
+        person_id = _viewer(session, actor, as_person)
+        artifact = session.get(Artifact, artifact_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        day = today()
+        subject = listing.subject_view(session, uow.database, person_id, day).subject
+        world, _ = listing.current_world(session, uow.database)
+        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
+            raise NotFound(NOT_FOUND)
+        decisions = tuple(decide(Request(subject, fact, a, day), world) for a in OWN_ACTIONS)
+        return _artifact_out(session, actor, artifact, decisions)
+
+
+def list_artifacts(
+    uow: UnitOfWork,
+    actor: Principal,
+    page: PageRequest,
+    filters: ArtifactFilters,
+    *,
+    as_person: uuid.UUID | None = None,
+    action: Action = Action.VIEW_METADATA,
+) -> Page[ArtifactSummary]:
+    """What the person may see, filtered, sorted, paged and counted in the database."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow:
+        session = uow.session
+        person_id = _viewer(session, actor, as_person)
+        if as_person is not None and as_person != actor.person_id:
+            _require_explain_person(session, actor, person_id)
+        seen = listing.visibility(session, uow.database, person_id, action, today())
+        where = [seen.where(session), *_filter_conditions(filters)]
+        total = session.scalar(select(func.count()).select_from(Artifact).where(*where)) or 0
+        key = filters.sort.lstrip("-")
+        columns = SORTS[key]
+        order = [c.desc() for c in columns] if filters.sort.startswith("-") else list(columns)
+        query: Select[Artifact] = select(Artifact).where(*where)
+        if key == "level":
+            query = query.join(LabelClass, LabelClass.id == Artifact.label_id)
+        rows = session.scalars(query.order_by(*order).limit(page.limit).offset(page.offset)).all()
+        items = _summaries(session, rows)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
+    out: list[Any] = []
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        out.append(
+            Artifact.title.ilike(pattern, escape="\\")
+            | Artifact.description.ilike(pattern, escape="\\")
+            | Artifact.reference.ilike(pattern, escape="\\")
+        )
+    if filters.project_id:
+        out.append(Artifact.project_id == filters.project_id)
+    if filters.owner_organisation_id:
+        out.append(Artifact.owner_organisation_id == filters.owner_organisation_id)
+    if filters.kind:
+        out.append(Artifact.kind == filters.kind)
+    label_conditions = []
+    if filters.originator:
+        label_conditions.append(LabelClass.originator == filters.originator)
+    if filters.max_level is not None:
+        label_conditions.append(LabelClass.common_level <= filters.max_level)
+    if filters.min_level is not None:
+        label_conditions.append(LabelClass.common_level >= filters.min_level)
+    if filters.label:
+        label_conditions.append(
+            LabelClass.banner.ilike(like_pattern(filters.label.upper()), escape="\\")
+        )
+    if label_conditions:
+        out.append(Artifact.label_id.in_(select(LabelClass.id).where(*label_conditions)))
+    return out
+
+
+def _summaries(session: Session, rows: Any) -> list[ArtifactSummary]:
+    rows = list(rows)
+    projects = _project_codes(session, {r.project_id for r in rows if r.project_id})
+    owners = _organisation_names(session, {r.owner_organisation_id for r in rows})
+    return [
+        ArtifactSummary(
+            id=r.id,
+            reference=r.reference,
+            title=r.title,
+            kind=r.kind,
+            project_id=r.project_id,
+            project_code=projects.get(r.project_id) if r.project_id else None,
+            owner_organisation_id=r.owner_organisation_id,
+            owner_name=owners.get(r.owner_organisation_id, ""),
+            banner=r.label.banner,
+            common_level=r.label.common_level,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def _artifact_out(
+    session: Session, actor: Principal, artifact: Artifact, decisions: tuple[Decision, ...]
+) -> ArtifactOut:
+    owner = session.get(Organisation, artifact.owner_organisation_id)
+    project = session.get(Project, artifact.project_id) if artifact.project_id else None
+    return ArtifactOut(
+        id=artifact.id,
+        reference=artifact.reference,
+        title=artifact.title,
+        description=artifact.description,
+        kind=artifact.kind,
+        project_id=artifact.project_id,
+        project_code=project.code if project else None,
+        owner_organisation_id=artifact.owner_organisation_id,
+        owner_name=owner.name if owner else "",
+        originating_nation=artifact.label.originator,
+        ip_asset_id=artifact.ip_asset_id,
+        created_by=artifact.created_by,
+        created_at=artifact.created_at,
+        version=artifact.version,
+        label=label_out(artifact.label),
+        access=[
+            AccessOut(
+                action=d.action,
+                permit=d.permit,
+                failed=[r.id for r in d.failed],
+                remedies=[r.remedy for r in d.failed if r.remedy],
+                obligations=list(d.obligations),
+            )
+            for d in decisions
+        ],
+        allowed_actions=allowed_actions(
+            actor,
+            artifact_target(session, artifact),
+            (
+                Permission.ARTIFACT_RELABEL,
+                Permission.NEED_TO_KNOW_GRANT,
+                Permission.DECISION_EXPLAIN,
+            ),
+        ),
+    )
+
+
+def _check_own_organisation(session: Session, actor: Principal, owner: Organisation) -> None:
+    """People record artifacts for their own organisation (or one it belongs to): a
+    researcher's role does not let them speak for another lab."""
+    if actor.person_id is None:
+        return
+    person = session.get(Person, actor.person_id)
+    if person is None:
+        return
+    employer = session.get(Organisation, person.employer_id)
+    assert employer is not None
+    if owner.id not in organisation_target(session, employer).organisation_ids:
+        raise ValidationFailed.of(
+            "owner_organisation_id", "must be your own organisation (or one it belongs to)"
+        )
+
+
+def _check_project(
+    session: Session, project_id: uuid.UUID | None, label: SecurityLabel, scheme: str
+) -> Project | None:
+    if project_id is None:
+        return None
+    project = session.get(Project, project_id)
+    if project is None:
+        raise ValidationFailed.of("project_id", "no project with this id")
+    level = catalogue_of(session).get(label.scheme).level_of(label.classification).level
+    if level > project.classification_ceiling:
+        raise ValidationFailed.of(
+            "label.classification",
+            f"{label.classification} (level {level}) is above project {project.code}'s "
+            f"classification ceiling ({LEVEL_NAMES[project.classification_ceiling]})",
+        )
+    return project
+
+
+def _viewer(session: Session, actor: Principal, as_person: uuid.UUID | None) -> uuid.UUID:
+    person_id = as_person or actor.person_id
+    if person_id is None:
+        raise ValidationFailed.of(
+            "as_person",
+            "artifacts are listed for a person: this account has none, so name one",
+        )
+    if session.get(Person, person_id) is None:
+        raise ValidationFailed.of("as_person", "no person with this id")
+    return person_id
+
+
+def _require_explain_person(session: Session, actor: Principal, person_id: uuid.UUID) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("no person with this id")
+    employer = session.get(Organisation, person.employer_id)
+    assert employer is not None
+    require(
+        actor,
+        Permission.DECISION_EXPLAIN,
+        Target.of(organisation_target(session, employer).organisation_ids, person=None),
+    )
+    return person
+
+
+def _project_codes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Project.id, Project.code).where(Project.id.in_(ids))).tuples()
+    )
+
+
+def _organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Organisation.id, Organisation.short_name).where(Organisation.id.in_(ids))
+        ).tuples()
+    )
+
+
+# --- need-to-know grants --------------------------------------------------------------------
+
+
+def grant_need_to_know(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, data: GrantIn
+) -> GrantOut:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        artifact = session.get(Artifact, artifact_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        person = session.get(Person, data.person_id)
+        problems = Problems()
+        if person is None:
+            problems.add("person_id", "no person with this id")
+        if data.expires_on is not None and data.expires_on <= today():
+            problems.add("expires_on", "must be after today")
+        problems.raise_if_any()
+        assert person is not None
+        if session.scalar(
+            select(NeedToKnowGrant.id).where(
+                NeedToKnowGrant.artifact_id == artifact.id,
+                NeedToKnowGrant.person_id == person.id,
+            )
+        ):
+            raise Conflict("person_id: already holds a grant for this artifact")
+        grant = NeedToKnowGrant(
+            artifact_id=artifact.id,
+            person_id=person.id,
+            expires_on=data.expires_on,
+            reason=data.reason,
+            granted_by=actor.name,
+        )
+        uow.add(grant)
+        uow.flush()
+        record_event(uow, actor, "techdata:grant:create", grant, data.model_dump())
+        uow.commit()
+        return _grant_out(grant, person)
+
+
+def revoke_need_to_know(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, grant_id: uuid.UUID
+) -> None:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        grant = session.get(NeedToKnowGrant, grant_id)
+        if grant is None or grant.artifact_id != artifact_id:
+            raise NotFound("no such grant for this artifact")
+        artifact = session.get(Artifact, artifact_id)
+        assert artifact is not None
+        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        record_event(uow, actor, "techdata:grant:revoke", grant, {"person_id": grant.person_id})
+        session.delete(grant)
+        uow.commit()
+
+
+def list_grants(uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID) -> list[GrantOut]:
+    with uow:
+        session = uow.session
+        artifact = session.get(Artifact, artifact_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        grants = session.scalars(
+            select(NeedToKnowGrant)
+            .where(NeedToKnowGrant.artifact_id == artifact_id)
+            .order_by(NeedToKnowGrant.created_at)
+        ).all()
+        return [_grant_out(g, g.person) for g in grants]
+
+
+def _grant_out(grant: NeedToKnowGrant, person: Person) -> GrantOut:
+    out = GrantOut.model_validate(grant)
+    out.person_name = f"{person.given_name} {person.family_name}"
+    return out
+
+
+# --- the security officer's questions -------------------------------------------------------
+
+
+def explain(
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    person_id: uuid.UUID,
+    action: Action,
+    *,
+    on: date_type | None = None,
+    purpose: str | None = None,
+    recipient_id: uuid.UUID | None = None,
+) -> ExplanationOut:
+    """Every rule's result for a person (or, for a release, a recipient organisation)."""
+    day = on or today()
+    with uow:
+        session = uow.session
+        artifact = session.get(Artifact, artifact_id)
+        person = session.get(Person, person_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        if person is None:
+            raise NotFound("no person with this id")
+        employer = session.get(Organisation, person.employer_id)
+        assert employer is not None
+        require(
+            actor,
+            Permission.DECISION_EXPLAIN,
+            Target.of(
+                artifact_target(session, artifact).organisation_ids
+                | organisation_target(session, employer).organisation_ids
+            ),
+        )
+        world = loaders.load_world(session)
+        subject = loaders.load_subjects(session, [person.id], day)[person.id]
+        if recipient_id is not None:
+            recipient = session.get(Organisation, recipient_id)
+            if recipient is None:
+                raise ValidationFailed.of("recipient_id", "no organisation with this id")
+            subject = loaders.organisation_subject(session, recipient)
+        else:
+            subject = _with_grants(session, subject)
+        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        decision = decide(Request(subject, fact, action, day, purpose=purpose), world)
+        return ExplanationOut(
+            person_id=person.id,
+            person_name=subject.name,
+            artifact_id=artifact.id,
+            artifact_reference=artifact.reference,
+            action=action,
+            on=day,
+            purpose=purpose,
+            permit=decision.permit,
+            rules=[
+                RuleOut(id=r.id, passed=r.passed, reason=r.reason, remedy=r.remedy)
+                for r in decision.rules
+            ],
+            obligations=list(decision.obligations),
+        )
+
+
+def who_can_see(
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    action: Action = Action.READ,
+    *,
+    on: date_type | None = None,
+    limit: int = 200,
+) -> WhoCanSeeOut:
+    """Every person in the directory, decided for one artifact: counts by nation and
+    organisation, and the first ``limit`` names."""
+    day = on or today()
+    with uow:
+        session = uow.session
+        artifact = session.get(Artifact, artifact_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        require(actor, Permission.DECISION_EXPLAIN, artifact_target(session, artifact))
+        world = loaders.load_world(session)
+        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        subjects = loaders.load_subjects(session, None, day)
+        granted = _grantees(session, artifact.id)
+        by_nation: Counter[str] = Counter()
+        by_org: Counter[uuid.UUID] = Counter()
+        people: list[PersonAccess] = []
+        org_names: dict[uuid.UUID, str] = {}
+        for subject in sorted(subjects.values(), key=lambda s: s.name):
+            if subject.person_id in granted:
+                subject = _replace_grants(subject, granted[subject.person_id])
+            if not decide(Request(subject, fact, action, day), world).permit:
+                continue
+            by_nation[subject.organisation_nation] += 1
+            by_org[subject.organisation_id] += 1
+            org_names[subject.organisation_id] = subject.organisation_name
+            if len(people) < limit:
+                assert subject.person_id is not None
+                people.append(
+                    PersonAccess(
+                        person_id=subject.person_id,
+                        name=subject.name,
+                        organisation=subject.organisation_name,
+                        nation=subject.organisation_nation,
+                    )
+                )
+        nations = dict(session.execute(select(Nation.code, Nation.name)).tuples())
+        return WhoCanSeeOut(
+            artifact_id=artifact.id,
+            action=action,
+            on=day,
+            total=sum(by_nation.values()),
+            considered=len(subjects),
+            by_nation=[
+                CountRow(key=code, name=nations.get(code, code), count=n)
+                for code, n in sorted(by_nation.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            by_organisation=[
+                CountRow(key=str(org), name=org_names[org], count=n)
+                for org, n in sorted(by_org.items(), key=lambda kv: (-kv[1], org_names[kv[0]]))
+            ],
+            people=people,
+        )
+
+
+def what_can_see(
+    uow: UnitOfWork,
+    actor: Principal,
+    person_id: uuid.UUID,
+    action: Action = Action.READ,
+) -> WhatCanSeeOut:
+    """What a person may see, counted by project and by level, in the database."""
+    day = today()
+    with uow:
+        session = uow.session
+        person = _require_explain_person(session, actor, person_id)
+        seen = listing.visibility(session, uow.database, person.id, action, day)
+        where = seen.where(session)
+        by_project = session.execute(
+            select(Artifact.project_id, func.count()).where(where).group_by(Artifact.project_id)
+        ).all()
+        by_level = session.execute(
+            select(LabelClass.common_level, func.count())
+            .join(LabelClass, LabelClass.id == Artifact.label_id)
+            .where(where)
+            .group_by(LabelClass.common_level)
+            .order_by(LabelClass.common_level)
+        ).all()
+        codes = _project_codes(session, {p for p, _ in by_project if p})
+        return WhatCanSeeOut(
+            person_id=person.id,
+            person_name=f"{person.given_name} {person.family_name}",
+            action=action,
+            on=day,
+            total=sum(n for _, n in by_project),
+            by_project=sorted(
+                (
+                    ProjectCount(
+                        project_id=p, code=codes.get(p, "?") if p else "(no project)", count=n
+                    )
+                    for p, n in by_project
+                ),
+                key=lambda row: (-row.count, row.code),
+            ),
+            by_level=[LevelCount(level=lv, name=LEVEL_NAMES[lv], count=n) for lv, n in by_level],
+        )
+
+
+def _grantees(session: Session, artifact_id: uuid.UUID) -> dict[uuid.UUID, tuple[Grant, ...]]:
+    out: dict[uuid.UUID, tuple[Grant, ...]] = {}
+    for person_id, expires_on in session.execute(
+        select(NeedToKnowGrant.person_id, NeedToKnowGrant.expires_on).where(
+            NeedToKnowGrant.artifact_id == artifact_id
+        )
+    ):
+        out[person_id] = (Grant(artifact_id, expires_on),)
+    return out
+
+
+def _with_grants(session: Session, subject: Subject) -> Subject:
+    assert subject.person_id is not None
+    return _replace_grants(subject, loaders.load_grants(session, subject.person_id))
+
+
+def _replace_grants(subject: Subject, grants: tuple[Grant, ...]) -> Subject:
+    return dataclasses.replace(subject, grants=grants)
