@@ -30,6 +30,7 @@ def _register() -> None:
     from coalition.projects import cli as projects_cli
     from coalition.registry import cli as registry_cli
     from coalition.registry import people_cli
+    from coalition.techdata import cli as techdata_cli
 
     node.register(app)
     registry_cli.register(app)
@@ -38,6 +39,7 @@ def _register() -> None:
     projects_cli.register(app)
     accounts_cli.register(app)
     policy_cli.register(app)
+    techdata_cli.register(app)
 
 
 _register()

@@ -38,6 +38,7 @@ from coalition.demo.partners import (
 from coalition.demo.people import PEOPLE
 from coalition.demo.projects import ProjectLoader
 from coalition.demo.specs import ClearanceSpec, Days, GrantSpec
+from coalition.demo.techdata import TechDataLoader
 from coalition.demo.work import AGREEMENTS, PROJECTS
 from coalition.projects.models import Milestone, Project, WorkPackage
 from coalition.registry.models import (
@@ -67,6 +68,7 @@ from coalition.registry.services import (
     create_security_agreement,
 )
 from coalition.store.uow import UnitOfWork
+from coalition.techdata.models import Artifact
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "load_demo"]
 
@@ -98,6 +100,7 @@ class DemoSummary:
     work_packages: int
     milestones: int
     accounts: int
+    artifacts: int
     created: int
     logins: list[tuple[str, str, str]]
 
@@ -121,7 +124,11 @@ def load_demo(
     )
     projects.load(PROJECTS)
     loader.load_accounts(projects.projects)
-    return loader.summary(projects.created)
+    techdata = TechDataLoader(
+        uow, actor, loader.day, loader.organisations, loader.people, projects.projects
+    )
+    techdata.load()
+    return loader.summary(projects.created + techdata.created)
 
 
 class _DemoLoader:
@@ -426,6 +433,7 @@ class _DemoLoader:
             work_packages=self._read(count(WorkPackage)),
             milestones=self._read(count(Milestone)),
             accounts=self._read(count(Account)),
+            artifacts=self._read(count(Artifact)),
             created=self.created + created_by_projects,
             logins=[(spec.username, DEMO_PASSWORD, spec.description) for spec in LOGINS],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from coalition.common.validation import Name
 from coalition.ip.models import IpKind, LicenceStatus
@@ -34,7 +34,7 @@ class IpAssetIn(Command):
         return self
 
 
-class OwnerOut(BaseModel):
+class OwnerOut(View):
     organisation_id: uuid.UUID
     share_percent: int
 

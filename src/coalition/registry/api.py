@@ -17,6 +17,8 @@ from coalition.registry.schemas import (
     ClearanceNameOut,
     ClearanceOut,
     ClearanceUpdate,
+    DualNationalExemptionIn,
+    DualNationalExemptionOut,
     ExpiringClearance,
     GroupOut,
     NationIn,
@@ -33,6 +35,7 @@ from coalition.registry.schemas import (
     SecurityAgreementIn,
     SecurityAgreementOut,
     SecurityAgreementUpdate,
+    WithdrawalIn,
 )
 from coalition.web.deps import ApiPrincipal, PageDep, UowDep
 
@@ -201,3 +204,28 @@ def update_security_agreement(
     agreement_id: uuid.UUID, data: SecurityAgreementUpdate, actor: ApiPrincipal, uow: UowDep
 ) -> SecurityAgreementOut:
     return services.update_security_agreement(uow, actor, agreement_id, data)
+
+
+@router.get("/people/{person_id}/dual-national-exemption", tags=["clearances"])
+def get_dual_national_exemption(
+    person_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep
+) -> DualNationalExemptionOut | None:
+    return people.get_dual_national_exemption(uow, actor, person_id)
+
+
+@router.put("/people/{person_id}/dual-national-exemption", tags=["clearances"], status_code=CREATED)
+def record_dual_national_exemption(
+    person_id: uuid.UUID, data: DualNationalExemptionIn, actor: ApiPrincipal, uow: UowDep
+) -> DualNationalExemptionOut:
+    return people.record_dual_national_exemption(uow, actor, person_id, data)
+
+
+@router.delete(
+    "/people/{person_id}/dual-national-exemption",
+    tags=["clearances"],
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+def withdraw_dual_national_exemption(
+    person_id: uuid.UUID, data: WithdrawalIn, actor: ApiPrincipal, uow: UowDep
+) -> None:
+    people.withdraw_dual_national_exemption(uow, actor, person_id, data.reason)

@@ -16,6 +16,7 @@ from coalition.registry.schemas import (
     BriefingIn,
     ClearanceIn,
     ClearanceUpdate,
+    DualNationalExemptionIn,
     PersonIn,
     PersonUpdate,
 )
@@ -184,6 +185,33 @@ def register(app: typer.Typer) -> None:
                 "clearance.level_name",
             ],
         )
+
+    @persons.command("exempt-dual-national")
+    def people_exempt_dual_national(
+        person: str,
+        granted_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+        reason: Annotated[str, typer.Option()],
+        expires_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record that one permitted citizenship suffices for this dual national."""
+        data = build(
+            DualNationalExemptionIn, granted_on=granted_on, expires_on=expires_on, reason=reason
+        )
+        emit(
+            people.record_dual_national_exemption(
+                uow(), operator(), parse_uuid(person, "person"), data
+            ),
+            as_json,
+        )
+
+    @persons.command("withdraw-dual-national")
+    def people_withdraw_dual_national(person: str, reason: Annotated[str, typer.Option()]) -> None:
+        """Withdraw a person's dual-national exemption."""
+        people.withdraw_dual_national_exemption(
+            uow(), operator(), parse_uuid(person, "person"), reason
+        )
+        typer.echo("exemption withdrawn")
 
     @briefings.command("add")
     def briefings_add(

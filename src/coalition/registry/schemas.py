@@ -313,3 +313,7 @@ class DualNationalExemptionOut(View):
     expires_on: date | None
     reason: str
     recorded_by: str
+
+
+class WithdrawalIn(Command):
+    reason: Reason

@@ -22,7 +22,7 @@ from coalition.common.access import allowed_actions, require
 from coalition.common.events import record_event
 from coalition.common.paging import Page, PageRequest, like_pattern
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
-from coalition.policy import banners
+from coalition.policy import banners, stanag4774
 from coalition.policy.engine import LEVEL_NAMES, Decision, decide
 from coalition.policy.facts import Action, Grant, Request, Subject
 from coalition.policy.interning import intern_label
@@ -465,7 +465,7 @@ def _project_codes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str
     if not ids:
         return {}
     return dict(
-        session.execute(select(Project.id, Project.code).where(Project.id.in_(ids))).tuples()
+        session.execute(select(Project.id, Project.code).where(Project.id.in_(ids))).tuples().all()
     )
 
 
@@ -475,7 +475,9 @@ def _organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID
     return dict(
         session.execute(
             select(Organisation.id, Organisation.short_name).where(Organisation.id.in_(ids))
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -665,7 +667,7 @@ def who_can_see(
                         nation=subject.organisation_nation,
                     )
                 )
-        nations = dict(session.execute(select(Nation.code, Nation.name)).tuples())
+        nations = dict(session.execute(select(Nation.code, Nation.name)).tuples().all())
         return WhoCanSeeOut(
             artifact_id=artifact.id,
             action=action,
@@ -702,6 +704,7 @@ def what_can_see(
         ).all()
         by_level = session.execute(
             select(LabelClass.common_level, func.count())
+            .select_from(Artifact)
             .join(LabelClass, LabelClass.id == Artifact.label_id)
             .where(where)
             .group_by(LabelClass.common_level)
@@ -745,3 +748,98 @@ def _with_grants(session: Session, subject: Subject) -> Subject:
 
 def _replace_grants(subject: Subject, grants: tuple[Grant, ...]) -> Subject:
     return dataclasses.replace(subject, grants=grants)
+
+
+def artifact_ids_for(uow: UnitOfWork, actor: Principal, references: list[str]) -> list[uuid.UUID]:
+    """The ids of artifacts named by reference, among those the actor may see: a reference
+    the actor may not see is reported exactly as an unknown one."""
+    require(actor, Permission.WHAT_IF, Target.node())
+    if not references:
+        raise ValidationFailed.of("artifact_references", "name at least one artifact")
+    with uow:
+        session = uow.session
+        person_id = _viewer(session, actor, None)
+        seen = listing.visibility(session, uow.database, person_id, Action.VIEW_METADATA, today())
+        found = dict(
+            session.execute(
+                select(Artifact.reference, Artifact.id).where(
+                    seen.where(session), Artifact.reference.in_(references)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    missing = [r for r in references if r not in found]
+    if missing:
+        raise ValidationFailed.of(
+            "artifact_references", f"no artifact you may see: {', '.join(missing[:10])}"
+        )
+    return [found[r] for r in references]
+
+
+# --- labels in and out as STANAG 4774 -------------------------------------------------------
+
+
+def label_command(label: SecurityLabel) -> dict[str, Any]:
+    """A label as the fields of :class:`LabelIn`."""
+    return {
+        "scheme": label.scheme,
+        "originator": label.originator,
+        "classification": label.classification,
+        "releasable_to": sorted(label.releasable_to),
+        "noforn": label.noforn,
+        "caveats": sorted(label.caveats),
+        "export": [
+            {"regime": m.regime, "category": m.category, "exporting_nation": m.exporting_nation}
+            for m in sorted(label.export)
+        ],
+        "distribution": label.distribution,
+        "ip_terms": label.ip_terms,
+        "embargo_until": label.embargo_until,
+        "review_on": label.review_on,
+        "pinned_on": label.pinned_on,
+    }
+
+
+def label_from_xml(uow: UnitOfWork, document: bytes) -> dict[str, Any]:
+    """The label of a STANAG 4774 document (parsed safely: no DTD, entities or external
+    references), as the fields of a label command; errors name the part of the document."""
+    with uow:
+        catalogue = catalogue_of(uow.session)
+    try:
+        parsed = stanag4774.import_label(document, catalogue)
+    except LabelError as exc:
+        raise ValidationFailed.of(f"label.{exc.field}", exc.message) from exc
+    return label_command(parsed.label)
+
+
+def label_xml(
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    alternative_scheme: str | None = None,
+) -> bytes:
+    """The artifact's label as a STANAG 4774 document, in its own scheme or (alternative
+    label) in a partner's, for a person who may see the artifact."""
+    with uow:
+        session = uow.session
+        person_id = _viewer(session, actor, None)
+        artifact = session.get(Artifact, artifact_id)
+        if artifact is None:
+            raise NotFound(NOT_FOUND)
+        day = today()
+        subject = listing.subject_view(session, uow.database, person_id, day).subject
+        world, _ = listing.current_world(session, uow.database)
+        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
+            raise NotFound(NOT_FOUND)
+        catalogue = catalogue_of(session)
+        try:
+            return stanag4774.export_label(
+                fact.label,
+                catalogue,
+                created_at=artifact.created_at,
+                alternative_scheme=alternative_scheme,
+            )
+        except LabelError as exc:
+            raise ValidationFailed.of(f"scheme.{exc.field}", exc.message) from exc

@@ -143,19 +143,32 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.agreements import api as agreements_api
     from coalition.agreements import web as agreements_web
     from coalition.audit import api as audit_api
+    from coalition.exportcontrol import api as exportcontrol_api
+    from coalition.ip import api as ip_api
     from coalition.projects import api as projects_api
     from coalition.projects import plan_web as projects_plan_web
     from coalition.projects import web as projects_web
     from coalition.registry import api as registry_api
     from coalition.registry import people_web
     from coalition.registry import web as registry_web
+    from coalition.techdata import api as techdata_api
+    from coalition.techdata import web as techdata_web
     from coalition.web import dashboard
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for module in (accounts_api, registry_api, agreements_api, projects_api, audit_api):
+    for module in (
+        accounts_api,
+        registry_api,
+        agreements_api,
+        projects_api,
+        techdata_api,
+        exportcontrol_api,
+        ip_api,
+        audit_api,
+    ):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
     for module in (
         accounts_web,
@@ -165,5 +178,6 @@ def _install_routes(app: FastAPI) -> None:
         agreements_web,
         projects_web,
         projects_plan_web,
+        techdata_web,
     ):
         app.include_router(module.router)
