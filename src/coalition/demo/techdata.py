@@ -218,9 +218,7 @@ class TechDataLoader:
     def _ip_records(self) -> dict[str, uuid.UUID]:
         org, project, day = self._organisations, self._projects, self._day
         with self._uow() as unit:
-            assets = dict(
-                unit.session.execute(select(IpAsset.reference, IpAsset.id)).tuples().all()
-            )
+            assets = dict(unit.session.execute(select(IpAsset.reference, IpAsset.id)).all())
             licences = set(unit.session.scalars(select(Licence.reference)))
         wanted = (
             IpAssetIn(

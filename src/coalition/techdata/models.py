@@ -50,7 +50,7 @@ class Artifact(Entity, Base):
     #: The IP the artifact carries, if any (owners and licences live in the IP register).
     ip_asset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ip_assets.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(120))
-    label: Mapped[LabelClass] = relationship(lazy="joined")
+    label: Mapped[LabelClass] = relationship(lazy="joined", innerjoin=True)
     owner: Mapped[Organisation] = relationship()
 
 

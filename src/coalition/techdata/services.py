@@ -136,15 +136,19 @@ def build_label(session: Session, data: LabelIn, field: str = "label") -> Securi
         label.validate(catalogue, groups.__contains__)
     except LabelError as exc:
         raise ValidationFailed.of(f"{field}.{exc.field}", exc.message) from exc
-    nations = {
-        label.originator,
-        *(c for c in label.releasable_to if c not in groups),
-        *(m.exporting_nation for m in label.export),
+    named = {
+        "originator": {label.originator},
+        "releasable_to": {c for c in label.releasable_to if c not in groups},
+        "export": {m.exporting_nation for m in label.export},
     }
-    known = set(session.scalars(select(Nation.code).where(Nation.code.in_(nations))))
-    unknown = sorted(nations - known)
-    if unknown:
-        raise ValidationFailed.of(f"{field}", f"unknown nation(s): {', '.join(unknown)}")
+    everything = set().union(*named.values())
+    known = set(session.scalars(select(Nation.code).where(Nation.code.in_(everything))))
+    problems = Problems()
+    for part, codes in named.items():
+        unknown = sorted(codes - known)
+        if unknown:
+            problems.add(f"{field}.{part}", f"unknown nation(s): {', '.join(unknown)}")
+    problems.raise_if_any()
     return label
 
 
@@ -464,9 +468,7 @@ def _require_explain_person(session: Session, actor: Principal, person_id: uuid.
 def _project_codes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    return dict(
-        session.execute(select(Project.id, Project.code).where(Project.id.in_(ids))).tuples().all()
-    )
+    return dict(session.execute(select(Project.id, Project.code).where(Project.id.in_(ids))).all())
 
 
 def _organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -475,9 +477,7 @@ def _organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID
     return dict(
         session.execute(
             select(Organisation.id, Organisation.short_name).where(Organisation.id.in_(ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
 
 
@@ -667,7 +667,7 @@ def who_can_see(
                         nation=subject.organisation_nation,
                     )
                 )
-        nations = dict(session.execute(select(Nation.code, Nation.name)).tuples().all())
+        nations = dict(session.execute(select(Nation.code, Nation.name)).all())
         return WhoCanSeeOut(
             artifact_id=artifact.id,
             action=action,
@@ -765,9 +765,7 @@ def artifact_ids_for(uow: UnitOfWork, actor: Principal, references: list[str]) -
                 select(Artifact.reference, Artifact.id).where(
                     seen.where(session), Artifact.reference.in_(references)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     missing = [r for r in references if r not in found]
     if missing:

@@ -641,9 +641,7 @@ def _summary(
             select(Project.id, Project.code).where(
                 Project.id.in_([p for p in by_project if p is not None])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     listed = sorted(deltas.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), subjects[kv[0]].name))
     return WhatIfOut(
