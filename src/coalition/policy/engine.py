@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from coalition.policy.facts import Action, Project, Request, World, during
-from coalition.policy.labels import TRIGRAPH, ExportMarking
+from coalition.policy.labels import ExportMarking
 
 RULE_IDS = (
     "account",
@@ -114,7 +114,7 @@ def _agreement(request: Request, world: World) -> RuleResult:
             f"the project's agreement is not in force on {day}",
             "the agreement must be (re)put in force by its parties",
         )
-    if _takes_part(project, subject.organisation_id, day):
+    if _takes_part(project, subject.organisation_id, day, world):
         return RuleResult("agreement", True, "the subject's organisation takes part in the project")
     return RuleResult(
         "agreement",
@@ -130,7 +130,7 @@ def _need_to_know(request: Request, world: World) -> RuleResult:
         return RuleResult("need_to_know", True, "the subject belongs to the owner organisation")
     # An organisation receiving a release needs to know what its project shares.
     if subject.person_id is None and _takes_part(
-        _project(request, world), subject.organisation_id, day
+        _project(request, world), subject.organisation_id, day, world
     ):
         return RuleResult("need_to_know", True, "the recipient takes part in the project")
     roles = [
@@ -230,15 +230,11 @@ def _recognised_level(
     for national information are covered by the nations' own (usually bilateral) agreements.
     """
     best = -1
-    for agreement in world.security_agreements:
+    for agreement in world.security_agreements_by_pair.get((issuer, originator), ()):
         supranational = agreement.parties & SUPRANATIONAL
         if supranational and issuer not in supranational and scheme not in supranational:
             continue
-        if (
-            issuer in agreement.parties
-            and originator in agreement.parties
-            and during(day, agreement.in_force_from, agreement.in_force_until)
-        ):
+        if during(day, agreement.in_force_from, agreement.in_force_until):
             best = max(best, agreement.max_level)
     return best
 
@@ -283,7 +279,8 @@ def _audience(request: Request, world: World) -> frozenset[str]:
     day = label.pinned_on or request.on
     out = {label.originator}
     for code in label.releasable_to:
-        out |= {code} if TRIGRAPH.match(code) else world.members(code, day)
+        # Label validation admits trigraphs (nations) and 2 or 4-8 letter codes (groups).
+        out |= {code} if len(code) == 3 else world.members(code, day)
     return frozenset(out)
 
 
@@ -407,7 +404,7 @@ def _ip_use(request: Request, world: World) -> RuleResult:
         if (
             agreement is not None
             and agreement.project_use_rights
-            and _takes_part(project, subject.organisation_id, day)
+            and _takes_part(project, subject.organisation_id, day, world)
         ):
             return RuleResult(
                 "ip_use", True, "participants may use it for carrying out the project"
@@ -471,10 +468,12 @@ def _project(request: Request, world: World) -> Project | None:
     return world.projects.get(project_id) if project_id is not None else None
 
 
-def _takes_part(project: Project | None, organisation: uuid.UUID, day: date) -> bool:
+def _takes_part(
+    project: Project | None, organisation: uuid.UUID, day: date, world: World
+) -> bool:
     return project is not None and any(
-        p.organisation_id == organisation and during(day, p.joined_on, p.withdrew_on)
-        for p in project.participants
+        during(day, p.joined_on, p.withdrew_on)
+        for p in world.participations.get((project.id, organisation), ())
     )
 
 

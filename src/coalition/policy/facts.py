@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from coalition.policy.labels import ExportRegime, SecurityLabel
 
@@ -202,9 +203,42 @@ class World:
     levels: Mapping[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
 
     def members(self, group: str, on: date) -> frozenset[str]:
-        return frozenset(
-            m.nation for m in self.groups.get(group, ()) if during(on, m.joined_on, m.left_on)
-        )
+        key = (group, on)
+        found = self._members.get(key)
+        if found is None:
+            found = frozenset(
+                m.nation for m in self.groups.get(group, ()) if during(on, m.joined_on, m.left_on)
+            )
+            self._members[key] = found
+        return found
+
+    # Indexes for the lookups the rules make, derived from the fields above on first use.
+    # A World is never changed after it is made (what-if makes a new one), so they stay true.
+
+    @cached_property
+    def _members(self) -> dict[tuple[str, date], frozenset[str]]:
+        return {}
+
+    @cached_property
+    def security_agreements_by_pair(self) -> dict[tuple[str, str], tuple[SecurityAgreement, ...]]:
+        """Agreements naming both parties, under (issuer, originator) in either order."""
+        index: dict[tuple[str, str], list[SecurityAgreement]] = {}
+        for agreement in self.security_agreements:
+            for a in agreement.parties:
+                for b in agreement.parties:
+                    index.setdefault((a, b), []).append(agreement)
+        return {pair: tuple(found) for pair, found in index.items()}
+
+    @cached_property
+    def participations(self) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[Participation, ...]]:
+        """(project, organisation) -> the organisation's participations in the project."""
+        index: dict[tuple[uuid.UUID, uuid.UUID], list[Participation]] = {}
+        for project in self.projects.values():
+            for participation in project.participants:
+                index.setdefault((project.id, participation.organisation_id), []).append(
+                    participation
+                )
+        return {key: tuple(found) for key, found in index.items()}
 
 
 @dataclass(frozen=True, slots=True)
