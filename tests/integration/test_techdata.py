@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coalition.accounts.permissions import Principal
+from coalition.accounts.permissions import Grant, Principal, Role, ScopeKind
 from coalition.common.paging import PageRequest
-from coalition.errors import NotFound, ValidationFailed
+from coalition.errors import NotFound, PermissionDenied, ValidationFailed
 from coalition.exportcontrol.schemas import AuthorisationIn
 from coalition.exportcontrol.services import create_authorisation
 from coalition.policy.engine import decide
@@ -476,3 +476,64 @@ def test_what_if_an_authorisation_expires(
     assert carol.lost == len(itar)
     assert lab.world.bob not in {p.person_id for p in result.people}
     assert result.gained == 0
+
+
+def _researcher(person: uuid.UUID, role: Role = Role.RESEARCHER) -> Principal:
+    return Principal(
+        name=str(role),
+        account_id=uuid.uuid4(),
+        active=True,
+        grants=(Grant(role, ScopeKind.NODE),),
+        person_id=person,
+    )
+
+
+def test_a_refusal_on_an_artifact_one_may_not_see_says_not_found(
+    uow: UowFactory, operator: Principal, small_lab: Lab
+) -> None:
+    lab = small_lab
+    carol = _researcher(lab.carol)
+    visible = _expected(uow, lab.carol, Action.VIEW_METADATA)
+    hidden = sorted(set(lab.artifacts) - visible)[0]
+    relabel = RelabelIn(
+        label=LabelIn(scheme="USA", originator="USA", banner="SECRET//NOFORN"), reason="testing"
+    )
+    with pytest.raises(NotFound):
+        services.relabel_artifact(uow(), carol, hidden, relabel)
+    with pytest.raises(NotFound):
+        services.who_can_see(uow(), carol, hidden)
+    with pytest.raises(PermissionDenied):
+        services.relabel_artifact(uow(), carol, sorted(visible)[0], relabel)
+    with pytest.raises(ValidationFailed) as caught:
+        # A security officer may ask what-if, but only about artifacts she may see.
+        what_if(
+            uow(),
+            _researcher(lab.carol, Role.SECURITY_OFFICER),
+            WhatIfIn.model_validate(
+                {
+                    "changes": [
+                        {
+                            "kind": "relabel",
+                            "artifact_ids": [str(hidden)],
+                            "label": {"scheme": "USA", "originator": "USA", "banner": "SECRET"},
+                        }
+                    ]
+                }
+            ),
+        )
+    assert "unknown id" in caught.value.problems[0].message
+
+
+def test_lists_are_decided_for_seeing_reading_and_downloading_only(
+    uow: UowFactory, operator: Principal, small_lab: Lab
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        services.list_artifacts(
+            uow(),
+            operator,
+            PageRequest(),
+            ArtifactFilters(),
+            as_person=small_lab.carol,
+            action=Action.RELEASE_TO,
+        )
+    assert caught.value.problems[0].field == "action"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.common.access import require
 from coalition.common.events import record_event
-from coalition.errors import Conflict, NotFound, Problems
-from coalition.exportcontrol.models import Exemption, ExportAuthorisation
+from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
+from coalition.exportcontrol.models import AuthorisationStatus, Exemption, ExportAuthorisation
 from coalition.exportcontrol.schemas import (
     AuthorisationIn,
     AuthorisationOut,
@@ -71,6 +71,12 @@ def change_authorisation_status(
         if row is None:
             raise NotFound("no export authorisation with this id")
         old = row.status
+        if data.status is old:
+            raise ValidationFailed.of("status", f"is already {old}")
+        if old is AuthorisationStatus.REVOKED:
+            raise ValidationFailed.of(
+                "status", "a revoked authorisation stays revoked; record a new one"
+            )
         row.status = data.status
         record_event(
             uow,

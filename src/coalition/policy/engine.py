@@ -468,9 +468,7 @@ def _project(request: Request, world: World) -> Project | None:
     return world.projects.get(project_id) if project_id is not None else None
 
 
-def _takes_part(
-    project: Project | None, organisation: uuid.UUID, day: date, world: World
-) -> bool:
+def _takes_part(project: Project | None, organisation: uuid.UUID, day: date, world: World) -> bool:
     return project is not None and any(
         during(day, p.joined_on, p.withdrew_on)
         for p in world.participations.get((project.id, organisation), ())

@@ -157,8 +157,12 @@ def _register_artifacts(artifacts: typer.Typer) -> None:
         reference: Annotated[str, typer.Option()],
         title: Annotated[str, typer.Option()],
         owner: Annotated[str, typer.Option(help="Owner organisation id or short name.")],
-        scheme: Annotated[str, typer.Option(help="Classification scheme, e.g. USA.")],
-        originator: Annotated[str, typer.Option(help="Originating nation.")],
+        scheme: Annotated[
+            str | None, typer.Option(help="Classification scheme, e.g. USA (not with --label-xml).")
+        ] = None,
+        originator: Annotated[
+            str | None, typer.Option(help="Originating nation (not with --label-xml).")
+        ] = None,
         kind: Annotated[ArtifactKind, typer.Option()] = ArtifactKind.REPORT,
         project: Annotated[str | None, typer.Option(help="Project id.")] = None,
         banner: Annotated[str | None, typer.Option(help="e.g. 'SECRET//REL TO USA, GBR'.")] = None,
@@ -181,8 +185,17 @@ def _register_artifacts(artifacts: typer.Typer) -> None:
     ) -> None:
         """Record an artifact with its security label."""
         if label_xml is not None:
-            label = services.label_from_xml(uow(), label_xml.read_bytes())
+            try:
+                document = label_xml.read_bytes()
+            except OSError as exc:
+                raise ValidationFailed.of("label-xml", f"cannot be read ({exc})") from exc
+            label = services.label_from_xml(uow(), document)
         else:
+            if scheme is None or originator is None:
+                raise ValidationFailed.of(
+                    "scheme" if scheme is None else "originator",
+                    "is required unless the label comes from --label-xml",
+                )
             label = _label(
                 scheme,
                 originator,
@@ -219,6 +232,8 @@ def _register_artifacts(artifacts: typer.Typer) -> None:
         noforn: Annotated[bool, typer.Option("--noforn")] = False,
         caveat: Annotated[list[str] | None, typer.Option()] = None,
         export: Annotated[list[str] | None, typer.Option()] = None,
+        embargo_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        review_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Give an artifact a new security label (the reason is recorded)."""
@@ -231,8 +246,8 @@ def _register_artifacts(artifacts: typer.Typer) -> None:
             noforn,
             caveat or [],
             export or [],
-            None,
-            None,
+            embargo_until,
+            review_on,
         )
         data = build(RelabelIn, label=label, reason=reason)
         emit(

@@ -22,7 +22,7 @@ from coalition.exportcontrol.models import AuthorisationStatus, Exemption, Expor
 from coalition.ip.models import IpOwner, Licence, LicenceStatus
 from coalition.policy import facts
 from coalition.policy.interning import label_of
-from coalition.policy.labels import SecurityLabel
+from coalition.policy.labels import ExportMarking, ExportRegime, SecurityLabel
 from coalition.policy.models import LabelClass
 from coalition.projects.models import Member, Participant, Project
 from coalition.registry.models import (
@@ -362,10 +362,47 @@ def artifact_facts(session: Session, rows: Iterable[Artifact]) -> dict[uuid.UUID
 
 
 def load_labels(session: Session, after_id: int = 0) -> dict[int, SecurityLabel]:
-    """Label classes with an id above ``after_id`` (they are only ever added)."""
-    return {
-        row.id: label_of(row)
-        for row in session.scalars(
-            select(LabelClass).where(LabelClass.id > after_id).order_by(LabelClass.id)
+    """Label classes with an id above ``after_id`` (they are only ever added); read as plain
+    rows, since a large programme has thousands."""
+    columns = (
+        LabelClass.id,
+        LabelClass.scheme,
+        LabelClass.classification,
+        LabelClass.originator,
+        LabelClass.releasable_to,
+        LabelClass.noforn,
+        LabelClass.caveats,
+        LabelClass.export,
+        LabelClass.distribution,
+        LabelClass.ip_terms,
+        LabelClass.embargo_until,
+        LabelClass.review_on,
+        LabelClass.pinned_on,
+    )
+    markings: dict[tuple[str, str, str], ExportMarking] = {}
+    out: dict[int, SecurityLabel] = {}
+    for row in session.execute(
+        select(*columns).where(LabelClass.id > after_id).order_by(LabelClass.id)
+    ):
+        export = frozenset(
+            markings.setdefault(
+                (regime, category, nation),
+                ExportMarking(ExportRegime(regime), category, nation),
+            )
+            for regime, category, nation in row.export
         )
-    }
+        out[row.id] = SecurityLabel(
+            scheme=row.scheme,
+            classification=row.classification,
+            originator=row.originator,
+            releasable_to=frozenset(row.releasable_to),
+            noforn=row.noforn,
+            caveats=frozenset(row.caveats),
+            export=export,
+            distribution=row.distribution,
+            ip_terms=row.ip_terms,
+            embargo_until=row.embargo_until,
+            review_on=row.review_on,
+            pinned_on=row.pinned_on,
+        )
+    return out

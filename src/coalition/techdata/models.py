@@ -37,9 +37,12 @@ class Artifact(Entity, Base):
         # The push-down filters: label classes within projects, then sorted pages.
         Index("ix_artifacts_project_label", "project_id", "label_id"),
         Index("ix_artifacts_label_title", "label_id", "title"),
+        # Pages of a large visible set walk these in order and stop after one page.
+        Index("ix_artifacts_title_id", "title", "id"),
+        Index("ix_artifacts_created_id", "created_at", "id"),
     )
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    title: Mapped[str] = mapped_column(String(300), index=True)
+    title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[ArtifactKind] = mapped_column(enum_column(ArtifactKind))
     project_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("projects.id"))

@@ -82,6 +82,13 @@ class LabelOut(BaseModel):
     pinned_on: date | None
 
 
+class Equivalent(BaseModel):
+    """The classification in a partner's scheme, by the equivalence tables."""
+
+    scheme: str
+    classification: str
+
+
 class ArtifactIn(Command):
     reference: Code
     title: Name
@@ -139,6 +146,7 @@ class ArtifactOut(View):
     created_at: datetime
     version: int
     label: LabelOut
+    equivalents: list[Equivalent] = Field(default_factory=list)
     access: list[AccessOut] = Field(default_factory=list)
     allowed_actions: list[str] = Field(default_factory=list)
 

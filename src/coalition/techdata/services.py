@@ -14,21 +14,22 @@ from datetime import UTC, datetime
 from datetime import date as date_type
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.accounts.permissions import Permission, Principal, Target
+from coalition.accounts.permissions import Permission, Principal, Target, authorize
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import record_event
 from coalition.common.paging import Page, PageRequest, like_pattern
-from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
+from coalition.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
 from coalition.policy import banners, stanag4774
 from coalition.policy.engine import LEVEL_NAMES, Decision, decide
 from coalition.policy.facts import Action, Grant, Request, Subject
-from coalition.policy.interning import intern_label
+from coalition.policy.interning import intern_label, label_of
 from coalition.policy.labels import ExportMarking, SecurityLabel
 from coalition.policy.models import LabelClass
 from coalition.policy.schemes import LabelError, Level, Scheme, SchemeCatalogue
+from coalition.policy.visibility import PLANNED_ACTIONS
 from coalition.projects.models import Project
 from coalition.registry.models import (
     ClassificationScheme,
@@ -49,6 +50,7 @@ from coalition.techdata.schemas import (
     ArtifactOut,
     ArtifactSummary,
     CountRow,
+    Equivalent,
     ExplanationOut,
     ExportMarkingOut,
     GrantIn,
@@ -73,6 +75,16 @@ SORTS: dict[str, Any] = {
     "created_at": (Artifact.created_at, Artifact.id),
     "level": (LabelClass.common_level, Artifact.title, Artifact.id),
 }
+#: The index that yields each sort's order, walked from the first row when many are visible.
+SORT_INDEXES = {
+    "title": "ix_artifacts_title_id",
+    "reference": "uq_artifacts_reference",
+    "created_at": "ix_artifacts_created_id",
+}
+#: From this many visible artifacts on, a page is read by walking the sort's index and
+#: stopping after one page (about limit x table / visible rows); below it, the visible rows
+#: are gathered through the label and project indexes and sorted.
+ORDERED_SCAN_FROM = 2000
 
 
 def today() -> date_type:
@@ -237,7 +249,7 @@ def relabel_artifact(
         artifact = session.get(Artifact, artifact_id, with_for_update=True)
         if artifact is None:
             raise NotFound(NOT_FOUND)
-        require(actor, Permission.ARTIFACT_RELABEL, artifact_target(session, artifact))
+        _require_on_artifact(uow, actor, Permission.ARTIFACT_RELABEL, artifact)
         label = build_label(session, data.label)
         _check_project(session, artifact.project_id, label, data.label.scheme)
         old = artifact.label
@@ -290,6 +302,7 @@ def list_artifacts(
 ) -> Page[ArtifactSummary]:
     """What the person may see, filtered, sorted, paged and counted in the database."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
+    _check_listed(action)
     with uow:
         session = uow.session
         person_id = _viewer(session, actor, as_person)
@@ -304,9 +317,21 @@ def list_artifacts(
         query: Select[Artifact] = select(Artifact).where(*where)
         if key == "level":
             query = query.join(LabelClass, LabelClass.id == Artifact.label_id)
+        elif total >= ORDERED_SCAN_FROM:
+            # SQLite's planner cannot know how many rows the label list lets through.
+            query = query.with_hint(Artifact, f"INDEXED BY {SORT_INDEXES[key]}", "sqlite")
         rows = session.scalars(query.order_by(*order).limit(page.limit).offset(page.offset)).all()
         items = _summaries(session, rows)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _check_listed(action: Action) -> None:
+    if action not in PLANNED_ACTIONS:
+        raise ValidationFailed.of(
+            "action",
+            f"lists are decided for view_metadata, read or download, not {action}: "
+            "releases and uses are decided one artifact at a time (the why view)",
+        )
 
 
 def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
@@ -332,8 +357,11 @@ def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
     if filters.min_level is not None:
         label_conditions.append(LabelClass.common_level >= filters.min_level)
     if filters.label:
+        pattern = like_pattern(filters.label.upper())
+        # Export markings are not part of the banner; they are searched as well.
         label_conditions.append(
-            LabelClass.banner.ilike(like_pattern(filters.label.upper()), escape="\\")
+            LabelClass.banner.ilike(pattern, escape="\\")
+            | cast(LabelClass.export, String).ilike(pattern, escape="\\")
         )
     if label_conditions:
         out.append(Artifact.label_id.in_(select(LabelClass.id).where(*label_conditions)))
@@ -383,6 +411,7 @@ def _artifact_out(
         created_at=artifact.created_at,
         version=artifact.version,
         label=label_out(artifact.label),
+        equivalents=_equivalents(session, artifact.label),
         access=[
             AccessOut(
                 action=d.action,
@@ -403,6 +432,52 @@ def _artifact_out(
             ),
         ),
     )
+
+
+def _equivalents(session: Session, row: LabelClass) -> list[Equivalent]:
+    """The label's classification in every other scheme of the catalogue, by the
+    equivalence tables (the lowest current marking that protects its level)."""
+    catalogue = catalogue_of(session)
+    label = label_of(row)
+    out = []
+    for code in sorted(catalogue.schemes):
+        if code == label.scheme:
+            continue
+        try:
+            shown = label.in_scheme(catalogue, code)
+        except LabelError:
+            continue  # the scheme has no marking at that level
+        out.append(Equivalent(scheme=code, classification=shown.classification))
+    return out
+
+
+def _require_on_artifact(
+    uow: UnitOfWork,
+    actor: Principal,
+    permission: Permission,
+    artifact: Artifact,
+    also: frozenset[uuid.UUID] = frozenset(),
+) -> None:
+    """The permission on the artifact; refused as "not found" to whoever may not even know
+    it exists, so a refusal never confirms an id."""
+    session = uow.session
+    target = artifact_target(session, artifact)
+    target = Target.of(target.organisation_ids | also, target.project_id)
+    decision = authorize(actor, permission, target)
+    if decision.allowed:
+        return
+    if actor.person_id is not None and _may_know(uow, actor.person_id, artifact):
+        raise PermissionDenied(decision.reason)
+    raise NotFound(NOT_FOUND)
+
+
+def _may_know(uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact) -> bool:
+    session = uow.session
+    day = today()
+    subject = listing.subject_view(session, uow.database, person_id, day).subject
+    world, _ = listing.current_world(session, uow.database)
+    fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+    return decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit
 
 
 def _check_own_organisation(session: Session, actor: Principal, owner: Organisation) -> None:
@@ -493,7 +568,7 @@ def grant_need_to_know(
         artifact = session.get(Artifact, artifact_id)
         if artifact is None:
             raise NotFound(NOT_FOUND)
-        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        _require_on_artifact(uow, actor, Permission.NEED_TO_KNOW_GRANT, artifact)
         person = session.get(Person, data.person_id)
         problems = Problems()
         if person is None:
@@ -534,7 +609,7 @@ def revoke_need_to_know(
             raise NotFound("no such grant for this artifact")
         artifact = session.get(Artifact, artifact_id)
         assert artifact is not None
-        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        _require_on_artifact(uow, actor, Permission.NEED_TO_KNOW_GRANT, artifact)
         record_event(uow, actor, "techdata:grant:revoke", grant, {"person_id": grant.person_id})
         session.delete(grant)
         uow.commit()
@@ -546,7 +621,7 @@ def list_grants(uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID) -> li
         artifact = session.get(Artifact, artifact_id)
         if artifact is None:
             raise NotFound(NOT_FOUND)
-        require(actor, Permission.NEED_TO_KNOW_GRANT, artifact_target(session, artifact))
+        _require_on_artifact(uow, actor, Permission.NEED_TO_KNOW_GRANT, artifact)
         grants = session.scalars(
             select(NeedToKnowGrant)
             .where(NeedToKnowGrant.artifact_id == artifact_id)
@@ -587,13 +662,12 @@ def explain(
             raise NotFound("no person with this id")
         employer = session.get(Organisation, person.employer_id)
         assert employer is not None
-        require(
+        _require_on_artifact(
+            uow,
             actor,
             Permission.DECISION_EXPLAIN,
-            Target.of(
-                artifact_target(session, artifact).organisation_ids
-                | organisation_target(session, employer).organisation_ids
-            ),
+            artifact,
+            organisation_target(session, employer).organisation_ids,
         )
         world = loaders.load_world(session)
         subject = loaders.load_subjects(session, [person.id], day)[person.id]
@@ -640,7 +714,7 @@ def who_can_see(
         artifact = session.get(Artifact, artifact_id)
         if artifact is None:
             raise NotFound(NOT_FOUND)
-        require(actor, Permission.DECISION_EXPLAIN, artifact_target(session, artifact))
+        _require_on_artifact(uow, actor, Permission.DECISION_EXPLAIN, artifact)
         world = loaders.load_world(session)
         fact = loaders.artifact_facts(session, [artifact])[artifact.id]
         subjects = loaders.load_subjects(session, None, day)
@@ -693,6 +767,7 @@ def what_can_see(
     action: Action = Action.READ,
 ) -> WhatCanSeeOut:
     """What a person may see, counted by project and by level, in the database."""
+    _check_listed(action)
     day = today()
     with uow:
         session = uow.session

@@ -212,6 +212,8 @@ def what_if(uow: UnitOfWork, actor: Principal, data: WhatIfIn) -> WhatIfOut:
         subjects = loaders.load_subjects(session, None, day)
         proposal = _Proposal(world, dict(subjects), set(), _Scope(), {}, [])
         for index, change in enumerate(data.changes):
+            if isinstance(change, Relabel):
+                _check_visible(uow, actor, change.artifact_ids, f"changes.{index}.artifact_ids")
             _apply(session, proposal, change, day, f"changes.{index}", labels)
         return _compare(session, world, subjects, proposal, labels, data.action, day)
 
@@ -446,6 +448,31 @@ def _relabel(session: Session, proposal: _Proposal, change: Relabel, where: str)
     proposal.described.append(f"{len(found)} artifact(s) relabelled {label.classification}")
 
 
+def _check_visible(
+    uow: UnitOfWork, actor: Principal, artifact_ids: list[uuid.UUID], where: str
+) -> None:
+    """Relabelling is proposed only for artifacts the asker may know exist: an id they may
+    not see is reported exactly as an unknown one."""
+    if actor.is_operator:
+        return
+    if actor.person_id is None:
+        raise ValidationFailed.of(
+            where, "relabelling is proposed by a person; this account has none"
+        )
+    session = uow.session
+    seen = listing.visibility(
+        session, uow.database, actor.person_id, Action.VIEW_METADATA, date.today()
+    )
+    visible = set(
+        session.scalars(
+            select(Artifact.id).where(seen.where(session), Artifact.id.in_(artifact_ids))
+        )
+    )
+    missing = [str(a) for a in artifact_ids if a not in visible]
+    if missing:
+        raise ValidationFailed.of(where, f"unknown id(s): {', '.join(missing[:5])}")
+
+
 def _affect(proposal: _Proposal, people: Iterable[uuid.UUID]) -> None:
     if proposal.affected is not _EVERYONE:
         proposal.affected.update(people)
@@ -500,31 +527,26 @@ def _compare(
     before_scope = {i: labels[i] for i in used if i in labels}
     after_scope = {i: after_labels[i] for i in used | set(relabel_ids.values())}
     granted = _granted(session, people, proposal, day)
-    plans: dict[tuple[Subject, Subject], tuple[Plan, Plan]] = {}
+    # People alike (same facts but their names and grants) gain and lose the same classes:
+    # each distinct pair of profiles is planned and counted once.
+    profiles: dict[tuple[Subject, Subject], tuple[Plan, Plan, _Delta]] = {}
     deltas: dict[uuid.UUID, tuple[int, int]] = {}
     by_project: dict[uuid.UUID | None, list[int]] = defaultdict(lambda: [0, 0])
     for person_id in people:
         before, after = before_subjects[person_id], proposal.subjects[person_id]
         key = (_profile(before), _profile(after))
-        pair = plans.get(key)
-        if pair is None:
-            pair = (
-                plan(SubjectView(key[0], before_world, day), before_scope, action, projects),
-                plan(SubjectView(key[1], proposal.world, day), after_scope, action, projects),
-            )
-            plans[key] = pair
-        gained = lost = 0
-        for cls in classes:
-            now_label = relabel_ids[cls.artifact_id] if cls.artifact_id else cls.label_id
-            was = pair[0].matches_class(cls.label_id, cls.project_id, cls.owner_id)
-            now = pair[1].matches_class(now_label, cls.project_id, cls.owner_id)
-            if now != was:
-                slot = 0 if now else 1
-                by_project[cls.project_id][slot] += cls.count
-                if now:
-                    gained += cls.count
-                else:
-                    lost += cls.count
+        found = profiles.get(key)
+        if found is None:
+            old_plan = plan(SubjectView(key[0], before_world, day), before_scope, action, projects)
+            new_plan = plan(SubjectView(key[1], proposal.world, day), after_scope, action, projects)
+            found = (old_plan, new_plan, _count(classes, old_plan, new_plan, relabel_ids))
+            profiles[key] = found
+        pair = (found[0], found[1])
+        delta = found[2]
+        gained, lost = delta.gained, delta.lost
+        for project_id, (g, lo) in delta.by_project.items():
+            by_project[project_id][0] += g
+            by_project[project_id][1] += lo
         # An explicit grant makes one artifact visible outside its class: count it as it
         # is decided, in place of how its class was counted.
         for item in granted.get(person_id, ()):
@@ -567,6 +589,33 @@ def _compare(
 
 
 _SOMEONE = uuid.UUID(int=1)
+
+
+@dataclass
+class _Delta:
+    gained: int = 0
+    lost: int = 0
+    by_project: dict[uuid.UUID | None, tuple[int, int]] = field(default_factory=dict)
+
+
+def _count(
+    classes: list[_Class], before: Plan, after: Plan, relabel_ids: dict[uuid.UUID, int]
+) -> _Delta:
+    gained = lost = 0
+    per_project: dict[uuid.UUID | None, list[int]] = defaultdict(lambda: [0, 0])
+    for cls in classes:
+        now_label = relabel_ids[cls.artifact_id] if cls.artifact_id else cls.label_id
+        was = before.matches_class(cls.label_id, cls.project_id, cls.owner_id)
+        now = after.matches_class(now_label, cls.project_id, cls.owner_id)
+        if now == was:
+            continue
+        if now:
+            gained += cls.count
+            per_project[cls.project_id][0] += cls.count
+        else:
+            lost += cls.count
+            per_project[cls.project_id][1] += cls.count
+    return _Delta(gained, lost, {p: (v[0], v[1]) for p, v in per_project.items()})
 
 
 def _profile(subject: Subject) -> Subject:

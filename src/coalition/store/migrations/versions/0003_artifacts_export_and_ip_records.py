@@ -182,7 +182,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_artifacts_project_label", ["project_id", "label_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_artifacts_title"), ["title"], unique=False)
+        batch_op.create_index("ix_artifacts_title_id", ["title", "id"], unique=False)
+        batch_op.create_index("ix_artifacts_created_id", ["created_at", "id"], unique=False)
 
     op.create_table(
         "ip_licences",
@@ -319,7 +320,8 @@ def downgrade() -> None:
 
     op.drop_table("ip_licences")
     with op.batch_alter_table("artifacts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_artifacts_title"))
+        batch_op.drop_index("ix_artifacts_title_id")
+        batch_op.drop_index("ix_artifacts_created_id")
         batch_op.drop_index("ix_artifacts_project_label")
         batch_op.drop_index(batch_op.f("ix_artifacts_owner_organisation_id"))
         batch_op.drop_index("ix_artifacts_label_title")
