@@ -235,6 +235,9 @@ def test_filters_sort_and_count_within_what_may_be_seen(
             if "NEPTUNE" in a.label.caveats and a.id in expected
         }
     assert listed == neptune
+    # Words are searched in the artifacts themselves, not in their classes.
+    worded, worded_total = _listed(uow, operator, lab.world.bob, Action.VIEW_METADATA, q="trial 1")
+    assert worded_total == len(worded) and worded <= expected
     page = services.list_artifacts(
         uow(),
         operator,
@@ -302,7 +305,10 @@ def test_relabelling_changes_what_is_listed(
             reason="contains US-only sensor data",
         ),
     )
-    assert target not in _listed(uow, operator, lab.world.bob, Action.VIEW_METADATA)[0]
+    listed, total = _listed(uow, operator, lab.world.bob, Action.VIEW_METADATA)
+    assert target not in listed
+    assert listed == _expected(uow, lab.world.bob, Action.VIEW_METADATA)
+    assert total == len(listed)  # the class counts moved with the relabel
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ from coalition.policy.models import LabelClass
 from coalition.policy.visibility import Plan, SubjectView, plan
 from coalition.store.versions import read_version
 from coalition.techdata import facts as loaders
-from coalition.techdata.models import Artifact
+from coalition.techdata.models import NO_PROJECT, Artifact, ArtifactClass
 
 #: Above this many ids a list travels as one JSON / array parameter, not one per id.
 _INLINE_IDS = 200
@@ -77,36 +77,88 @@ class Visibility:
     labels: dict[int, SecurityLabel]
 
     def where(self, session: Session) -> ColumnElement[bool]:
+        """The plan over the artifacts table."""
         dialect = session.get_bind().dialect.name
+        alternatives = self._clauses(
+            dialect,
+            Artifact.label_id,
+            Artifact.project_id,
+            Artifact.owner_organisation_id,
+            Artifact.project_id.is_(None),
+        )
+        if self.plan.artifact_ids:
+            alternatives.append(_uuid_in(Artifact.id, self.plan.artifact_ids))
+        return or_(*alternatives) if alternatives else false()
+
+    def count(self, session: Session, *class_conditions: Any) -> int:
+        """Exact count of the visible artifacts, summed over the classes the plan admits
+        (plus granted artifacts outside them); ``class_conditions`` filter the classes."""
+        dialect = session.get_bind().dialect.name
+        alternatives = self._clauses(
+            dialect,
+            ArtifactClass.label_id,
+            ArtifactClass.project_id,
+            ArtifactClass.owner_organisation_id,
+            ArtifactClass.project_id == NO_PROJECT,
+        )
+        total = 0
+        if alternatives:
+            total = (
+                session.scalar(
+                    select(func.coalesce(func.sum(ArtifactClass.artifacts), 0)).where(
+                        or_(*alternatives), *class_conditions
+                    )
+                )
+                or 0
+            )
+        if self.plan.artifact_ids:
+            outside = [
+                ~or_(
+                    *self._clauses(
+                        dialect,
+                        Artifact.label_id,
+                        Artifact.project_id,
+                        Artifact.owner_organisation_id,
+                        Artifact.project_id.is_(None),
+                    )
+                    or [false()]
+                )
+            ]
+            total += (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Artifact)
+                    .where(_uuid_in(Artifact.id, self.plan.artifact_ids), *outside)
+                )
+                or 0
+            )
+        return int(total)
+
+    def _clauses(
+        self, dialect: str, label: Any, project: Any, owner: Any, no_project: Any
+    ) -> list[ColumnElement[bool]]:
         alternatives: list[ColumnElement[bool]] = []
         for clause in self.plan.clauses:
             if clause.project_ids is not None and not clause.project_ids:
                 continue
-            conditions = [self._labels(clause.label_ids, dialect)]
+            conditions = [self._labels(label, clause.label_ids, dialect)]
             if clause.project_ids is not None:
-                conditions.append(_uuid_in(Artifact.project_id, clause.project_ids, dialect))
+                conditions.append(_uuid_in(project, clause.project_ids))
             if clause.exclude_projects:
-                conditions.append(
-                    or_(
-                        Artifact.project_id.is_(None),
-                        ~_uuid_in(Artifact.project_id, clause.exclude_projects, dialect),
-                    )
-                )
+                conditions.append(or_(no_project, ~_uuid_in(project, clause.exclude_projects)))
             if clause.owner_id is not None:
-                conditions.append(Artifact.owner_organisation_id == clause.owner_id)
+                conditions.append(owner == clause.owner_id)
             alternatives.append(and_(*conditions))
-        if self.plan.artifact_ids:
-            alternatives.append(_uuid_in(Artifact.id, self.plan.artifact_ids, dialect))
-        return or_(*alternatives) if alternatives else false()
+        return alternatives
 
-    def _labels(self, ids: frozenset[int], dialect: str) -> ColumnElement[bool]:
+    def _labels(self, column: Any, ids: frozenset[int], dialect: str) -> ColumnElement[bool]:
         # Whichever of the list and its complement is shorter; the bound keeps label
         # classes created after the plan out of a complement.
         if len(ids) * 2 <= len(self.all_label_ids):
-            return _int_in(Artifact.label_id, ids, dialect)
+            return _int_in(column, ids, dialect)
         return and_(
-            Artifact.label_id <= self.max_label_id,
-            ~_int_in(Artifact.label_id, self.all_label_ids - ids, dialect),
+            column <= self.max_label_id,
+            ~_int_in(column, self.all_label_ids - ids, dialect),
         )
 
 
@@ -206,5 +258,5 @@ def _int_in(column: Any, ids: Collection[int], dialect: str) -> ColumnElement[bo
     return column.in_(values)  # type: ignore[no-any-return]
 
 
-def _uuid_in(column: Any, ids: Collection[uuid.UUID], dialect: str) -> ColumnElement[bool]:
+def _uuid_in(column: Any, ids: Collection[uuid.UUID]) -> ColumnElement[bool]:
     return column.in_(sorted(ids))  # type: ignore[no-any-return]

@@ -57,6 +57,22 @@ class Artifact(Entity, Base):
     owner: Mapped[Organisation] = relationship()
 
 
+#: Stands for "no project" in ``artifact_classes`` (a key column cannot be NULL there).
+NO_PROJECT = uuid.UUID(int=0)
+
+
+class ArtifactClass(Base):
+    """How many artifacts share a project, an owner and a label class, kept in the same
+    transaction as the artifacts: exact counts of what a person may see are sums over the
+    classes a plan admits, not scans of the artifacts."""
+
+    __tablename__ = "artifact_classes"
+    project_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    owner_organisation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("label_classes.id"), primary_key=True)
+    artifacts: Mapped[int] = mapped_column(default=0)
+
+
 class NeedToKnowGrant(Entity, Base):
     """An explicit grant for one person and one artifact, outside the project's team."""
 

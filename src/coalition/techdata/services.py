@@ -40,9 +40,9 @@ from coalition.registry.models import (
 )
 from coalition.registry.services import organisation_target
 from coalition.store.uow import UnitOfWork
+from coalition.techdata import classes, listing
 from coalition.techdata import facts as loaders
-from coalition.techdata import listing
-from coalition.techdata.models import Artifact, NeedToKnowGrant
+from coalition.techdata.models import Artifact, ArtifactClass, NeedToKnowGrant
 from coalition.techdata.schemas import (
     AccessOut,
     ArtifactFilters,
@@ -223,6 +223,7 @@ def create_artifact(uow: UnitOfWork, actor: Principal, data: ArtifactIn) -> Arti
         )
         uow.add(artifact)
         uow.flush()
+        classes.count_in(session, artifact.project_id, owner.id, row.id, +1)
         record_event(
             uow,
             actor,
@@ -257,6 +258,8 @@ def relabel_artifact(
         if row.id == old.id:
             raise ValidationFailed.of("label", "is the artifact's current label")
         artifact.label = row
+        classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, old.id, -1)
+        classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, row.id, +1)
         # Grants were decided against the old label: cached plans must be recomputed.
         session.info["coalition.facts_changed"] = True
         record_event(
@@ -310,7 +313,11 @@ def list_artifacts(
             _require_explain_person(session, actor, person_id)
         seen = listing.visibility(session, uow.database, person_id, action, today())
         where = [seen.where(session), *_filter_conditions(filters)]
-        total = session.scalar(select(func.count()).select_from(Artifact).where(*where)) or 0
+        by_class = _class_conditions(filters)
+        if by_class is None:  # words or kinds: only the artifacts themselves can say
+            total = session.scalar(select(func.count()).select_from(Artifact).where(*where)) or 0
+        else:
+            total = seen.count(session, *by_class)
         key = filters.sort.lstrip("-")
         columns = SORTS[key]
         order = [c.desc() for c in columns] if filters.sort.startswith("-") else list(columns)
@@ -320,6 +327,11 @@ def list_artifacts(
         elif total >= ORDERED_SCAN_FROM:
             # SQLite's planner cannot know how many rows the label list lets through.
             query = query.with_hint(Artifact, f"INDEXED BY {SORT_INDEXES[key]}", "sqlite")
+        elif session.get_bind().dialect.name == "sqlite":
+            # Few rows: gather them through the label and project indexes, then sort
+            # (ordering by an expression keeps SQLite from walking the sort's index).
+            plain = [cast(c, String) for c in columns]
+            order = [c.desc() for c in plain] if filters.sort.startswith("-") else plain
         rows = session.scalars(query.order_by(*order).limit(page.limit).offset(page.offset)).all()
         items = _summaries(session, rows)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -332,6 +344,40 @@ def _check_listed(action: Action) -> None:
             f"lists are decided for view_metadata, read or download, not {action}: "
             "releases and uses are decided one artifact at a time (the why view)",
         )
+
+
+def _class_conditions(filters: ArtifactFilters) -> list[Any] | None:
+    """The filters as conditions on artifact classes, or None when some filter needs the
+    artifacts themselves."""
+    if filters.q or filters.kind:
+        return None
+    out: list[Any] = []
+    if filters.project_id:
+        out.append(ArtifactClass.project_id == filters.project_id)
+    if filters.owner_organisation_id:
+        out.append(ArtifactClass.owner_organisation_id == filters.owner_organisation_id)
+    labels = _label_conditions(filters)
+    if labels:
+        out.append(ArtifactClass.label_id.in_(select(LabelClass.id).where(*labels)))
+    return out
+
+
+def _label_conditions(filters: ArtifactFilters) -> list[Any]:
+    out: list[Any] = []
+    if filters.originator:
+        out.append(LabelClass.originator == filters.originator)
+    if filters.max_level is not None:
+        out.append(LabelClass.common_level <= filters.max_level)
+    if filters.min_level is not None:
+        out.append(LabelClass.common_level >= filters.min_level)
+    if filters.label:
+        pattern = like_pattern(filters.label.upper())
+        # Export markings are not part of the banner; they are searched as well.
+        out.append(
+            LabelClass.banner.ilike(pattern, escape="\\")
+            | cast(LabelClass.export, String).ilike(pattern, escape="\\")
+        )
+    return out
 
 
 def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
@@ -349,20 +395,7 @@ def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
         out.append(Artifact.owner_organisation_id == filters.owner_organisation_id)
     if filters.kind:
         out.append(Artifact.kind == filters.kind)
-    label_conditions = []
-    if filters.originator:
-        label_conditions.append(LabelClass.originator == filters.originator)
-    if filters.max_level is not None:
-        label_conditions.append(LabelClass.common_level <= filters.max_level)
-    if filters.min_level is not None:
-        label_conditions.append(LabelClass.common_level >= filters.min_level)
-    if filters.label:
-        pattern = like_pattern(filters.label.upper())
-        # Export markings are not part of the banner; they are searched as well.
-        label_conditions.append(
-            LabelClass.banner.ilike(pattern, escape="\\")
-            | cast(LabelClass.export, String).ilike(pattern, escape="\\")
-        )
+    label_conditions = _label_conditions(filters)
     if label_conditions:
         out.append(Artifact.label_id.in_(select(LabelClass.id).where(*label_conditions)))
     return out

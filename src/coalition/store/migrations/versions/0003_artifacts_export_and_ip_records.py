@@ -270,6 +270,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id", name=op.f("uq_dual_national_exemptions_person_id")),
     )
     op.create_table(
+        "artifact_classes",
+        sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column("owner_organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("label_id", sa.Integer(), nullable=False),
+        sa.Column("artifacts", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["label_id"],
+            ["label_classes.id"],
+            name=op.f("fk_artifact_classes_label_id_label_classes"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "project_id", "owner_organisation_id", "label_id", name=op.f("pk_artifact_classes")
+        ),
+    )
+    op.create_table(
         "need_to_know_grants",
         sa.Column("artifact_id", sa.Uuid(), nullable=False),
         sa.Column("person_id", sa.Uuid(), nullable=False),
@@ -312,6 +327,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_need_to_know_grants_artifact_id"))
 
     op.drop_table("need_to_know_grants")
+    op.drop_table("artifact_classes")
     op.drop_table("dual_national_exemptions")
     op.drop_table("ip_owners")
     with op.batch_alter_table("ip_licences", schema=None) as batch_op:

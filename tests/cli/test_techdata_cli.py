@@ -1,0 +1,213 @@
+"""`coalition artifacts / what-if / export` against a fresh SQLite node: artifacts and their
+labels, listing for a person, the why view, what-if, and the errors that name an option."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coalition.accounts.permissions import Principal
+from coalition.cli import context
+from coalition.policy.stanag4774 import NS
+from coalition.projects.schemas import ProjectIn
+from coalition.projects.services import create_project
+from coalition.techdata import services
+
+# `node` is a fixture of test_cli, used here by name.
+from tests.cli.test_cli import node, ok, run  # noqa: F401
+from tests.factories import World, make_world
+
+TODAY = date.today()
+ALICE = "alice@usapl.example"
+BOB = "bob@uksl.example"
+RULES = [
+    "account",
+    "agreement",
+    "need_to_know",
+    "clearance",
+    "releasability",
+    "caveats",
+    "export",
+    "ip_use",
+    "embargo",
+]
+
+
+@pytest.fixture
+def world(node: Path, capsys: pytest.CaptureFixture[str]) -> World:  # noqa: F811
+    ok(capsys, "db", "upgrade")
+    ok(capsys, "reference", "load")
+    return make_world(context.uow, Principal.operator("test"))
+
+
+def create(capsys: pytest.CaptureFixture[str], reference: str, *options: str) -> dict[str, Any]:
+    created: dict[str, Any] = json.loads(
+        ok(
+            capsys,
+            *("artifacts", "create", "--reference", reference, "--title", f"Trial {reference}"),
+            *options,
+            "--json",
+        )
+    )
+    return created
+
+
+def listed(capsys: pytest.CaptureFixture[str], person: str) -> dict[str, Any]:
+    page: dict[str, Any] = json.loads(ok(capsys, "artifacts", "list", "--as", person, "--json"))
+    return page
+
+
+REL = ("--owner", "USAPL", "--scheme", "USA", "--originator", "USA")
+
+
+def test_create_then_list_for_a_person(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    created = create(capsys, "TD-1", *REL, "--banner", "secret//rel to gbr, usa")
+    assert created["label"]["banner"] == "SECRET//REL TO USA, GBR"
+    assert created["owner_organisation_id"] == str(world.usa_lab)
+    alice = listed(capsys, ALICE)
+    assert alice["total"] == 1 and [a["id"] for a in alice["items"]] == [created["id"]]
+    # Bob's lab takes part in no project with USAPL: he may not know the artifact exists.
+    assert listed(capsys, BOB)["total"] == 0
+    table = ok(capsys, "artifacts", "list", "--as", str(world.alice))
+    assert "TD-1" in table and "1-1 of 1" in table
+    code, _, err = run(capsys, "artifacts", "show", created["id"], "--as", BOB)
+    assert code == 3 and "no artifact with this id" in err
+
+
+def test_why_prints_every_rule_with_pass_or_fail_and_remedies(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = create(capsys, "TD-2", *REL, "--banner", "SECRET//REL TO USA, GBR")
+    out = ok(capsys, "artifacts", "why", created["id"], "--person", BOB)
+    lines = out.splitlines()
+    assert lines[0] == "DENY: Bob Baker read TD-2"
+    rules = [line.split()[1] for line in lines[1:10]]
+    assert rules == RULES
+    agreement = next(line for line in lines if line.split()[1:2] == ["agreement"])
+    assert agreement.split()[0] == "FAIL" and "->" in agreement
+    permit = ok(
+        capsys, "artifacts", "why", created["id"], "--person", ALICE, "--action", "view_metadata"
+    )
+    assert permit.splitlines()[0] == "PERMIT: Alice Archer view_metadata TD-2"
+    assert "FAIL" not in permit
+    explained = json.loads(
+        ok(capsys, "artifacts", "why", created["id"], "--person", str(world.bob), "--json")
+    )
+    assert [r["id"] for r in explained["rules"]] == RULES and explained["permit"] is False
+
+
+def test_an_unknown_person_or_date_exits_1_naming_the_option(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "artifacts", "list", "--as", "nobody@nowhere.example")
+    assert code == 1 and out == ""
+    assert "as:" in err and "nobody@nowhere.example" in err
+    created = create(capsys, "TD-3", *REL, "--classification", "UNCLASSIFIED")
+    code, _, err = run(
+        capsys, "artifacts", "why", created["id"], "--person", ALICE, "--on", "2026-02-30"
+    )
+    assert code == 1 and "on:" in err and "2026-02-30" in err
+
+
+def test_what_if_a_partner_joins_the_project(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = create_project(
+        context.uow(),
+        Principal.operator("test"),
+        ProjectIn(
+            code="SONAR",
+            title="Sonar",
+            agreement_id=world.mou,
+            start_on=TODAY - timedelta(days=100),
+            end_on=date(2029, 12, 31),
+            lead_organisation_id=world.usa_lab,
+            classification_ceiling=3,
+        ),
+    ).id
+    create(
+        capsys, "SONAR-1", *REL, "--project", str(project), "--banner", "SECRET//REL TO USA, NATO"
+    )
+    change = {
+        "kind": "add_participant",
+        "project_id": str(project),
+        "organisation_id": str(world.gbr_lab),
+        "staff_role": "researcher",
+    }
+    result = json.loads(
+        ok(
+            capsys,
+            *("what-if", "--change", json.dumps(change), "--action", "view_metadata", "--json"),
+        )
+    )
+    assert result["changes"] == ["UKSL joins SONAR"]
+    assert (result["gained"], result["lost"], result["people_gaining"]) == (1, 0, 1)
+    assert [p["name"] for p in result["people"]] == ["Bob Baker"]
+    text = ok(capsys, "what-if", "--change", json.dumps(change), "--action", "view_metadata")
+    assert text.startswith("If UKSL joins SONAR:")
+    # Nothing was changed.
+    assert listed(capsys, BOB)["total"] == 0
+    code, _, err = run(capsys, "what-if", "--change", '{"kind": "annex", "nation": "FRA"}')
+    assert code == 1 and "changes" in err
+    code, _, err = run(capsys, "what-if", "--change", "{not json")
+    assert code == 1 and "change:" in err
+
+
+def test_export_authorise_refuses_a_bad_date_and_records_a_good_one(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = (
+        *("export", "authorise", "--reference", "DSP-5 050-1", "--issuing-nation", "usa"),
+        *("--regime", "ITAR", "--recipient", "gbr", "--category", "USML XI(d)"),
+    )
+    code, _, err = run(capsys, *base, "--valid-from", "2026-02-30", "--valid-until", "2027-01-01")
+    assert code == 1 and "valid-from" in err
+    assert json.loads(ok(capsys, "export", "authorisations", "--json")) == []
+    code, _, err = run(capsys, *base, "--valid-from", "2026-01-01", "--valid-until", "2025-01-01")
+    assert code == 1 and "valid_until must be after valid_from" in err
+    created = json.loads(
+        ok(capsys, *base, "--valid-from", "2026-01-01", "--valid-until", "2027-01-01", "--json")
+    )
+    assert (created["issuing_nation"], created["recipient_nations"]) == ("USA", ["GBR"])
+    listed_now = json.loads(ok(capsys, "export", "authorisations", "--json"))
+    assert [a["reference"] for a in listed_now] == ["DSP-5 050-1"]
+
+
+def test_a_label_document_round_trips_and_an_xml_bomb_is_refused(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    created = create(capsys, "TD-4", *REL, "--banner", "SECRET//REL TO USA, GBR")
+    alice = Principal(name="alice", account_id=None, active=True, person_id=world.alice)
+    document = services.label_xml(context.uow(), alice, uuid.UUID(created["id"]))
+    good = tmp_path / "label.xml"
+    good.write_bytes(document)
+    copied = create(capsys, "TD-5", "--owner", "USAPL", "--label-xml", str(good))
+    assert copied["label"]["banner"] == "SECRET//REL TO USA, GBR"
+
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?>\n'
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+        f'<originatorConfidentialityLabel xmlns="{NS}">&lol2;</originatorConfidentialityLabel>\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        capsys,
+        *("artifacts", "create", "--reference", "TD-BOMB", "--title", "Bomb"),
+        *("--owner", "USAPL", "--label-xml", str(bomb)),
+    )
+    assert code == 1 and "label.xml" in err
+    code, _, err = run(
+        capsys,
+        *("artifacts", "create", "--reference", "TD-NONE", "--title", "Missing"),
+        *("--owner", "USAPL", "--label-xml", str(tmp_path / "absent.xml")),
+    )
+    assert code == 1 and "label-xml" in err
+    page = listed(capsys, ALICE)
+    assert page["total"] == 2
+    assert {a["reference"] for a in page["items"]} == {"TD-4", "TD-5"}
