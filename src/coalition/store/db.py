@@ -6,10 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import make_url
 
 #: Execution option a write use case sets so SQLite takes the write lock at BEGIN.
 SQLITE_BEGIN = "coalition_sqlite_begin"
+
+
+def _sqlite_table_hint(compiler: SQLiteCompiler, table: Any, text: str | None) -> str | None:
+    return text
+
+
+# SQLite's INDEXED BY is a table hint, but SQLAlchemy renders no table hints for SQLite:
+# render the text given to ``Select.with_hint(table, text, "sqlite")`` after the table.
+# Nothing else in Coalition uses SQLite hints.
+SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -318,23 +318,30 @@ def list_artifacts(
             total = session.scalar(select(func.count()).select_from(Artifact).where(*where)) or 0
         else:
             total = seen.count(session, *by_class)
-        key = filters.sort.lstrip("-")
-        columns = SORTS[key]
-        order = [c.desc() for c in columns] if filters.sort.startswith("-") else list(columns)
-        query: Select[Artifact] = select(Artifact).where(*where)
-        if key == "level":
-            query = query.join(LabelClass, LabelClass.id == Artifact.label_id)
-        elif total >= ORDERED_SCAN_FROM:
-            # SQLite's planner cannot know how many rows the label list lets through.
-            query = query.with_hint(Artifact, f"INDEXED BY {SORT_INDEXES[key]}", "sqlite")
-        elif session.get_bind().dialect.name == "sqlite":
-            # Few rows: gather them through the label and project indexes, then sort
-            # (ordering by an expression keeps SQLite from walking the sort's index).
-            plain = [cast(c, String) for c in columns]
-            order = [c.desc() for c in plain] if filters.sort.startswith("-") else plain
-        rows = session.scalars(query.order_by(*order).limit(page.limit).offset(page.offset)).all()
+        query = page_query(session, where, filters.sort, total)
+        rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
         items = _summaries(session, rows)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def page_query(session: Session, where: list[Any], sort: str, total: int) -> Select[Artifact]:
+    """The visible artifacts in ``sort`` order, read the cheaper way for ``total`` rows."""
+    key = sort.lstrip("-")
+    columns = SORTS[key]
+    descending = sort.startswith("-")
+    order = [c.desc() for c in columns] if descending else list(columns)
+    query: Select[Artifact] = select(Artifact).where(*where)
+    if key == "level":
+        query = query.join(LabelClass, LabelClass.id == Artifact.label_id)
+    elif total >= ORDERED_SCAN_FROM:
+        # SQLite's planner cannot know how many rows the label list lets through.
+        query = query.with_hint(Artifact, f"INDEXED BY {SORT_INDEXES[key]}", "sqlite")
+    elif session.get_bind().dialect.name == "sqlite":
+        # Few rows: gather them through the label and project indexes, then sort
+        # (ordering by an expression keeps SQLite from walking the sort's index).
+        plain = [cast(c, String) for c in columns]
+        order = [c.desc() for c in plain] if descending else plain
+    return query.order_by(*order)
 
 
 def _check_listed(action: Action) -> None:
