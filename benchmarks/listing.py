@@ -73,7 +73,7 @@ from coalition.techdata import listing
 from coalition.techdata.classes import recount
 from coalition.techdata.models import Artifact
 from coalition.techdata.schemas import ArtifactFilters
-from coalition.techdata.services import catalogue_of, list_artifacts, page_query
+from coalition.techdata.services import catalogue_of, list_artifacts, page_ids, page_rows
 from coalition.techdata.whatif import WhatIfIn, what_if
 
 OPERATOR = Principal.operator("benchmark")
@@ -432,9 +432,14 @@ def measure(engine: Engine, info: dict[str, Any], repeats: int, naive: bool) -> 
             seen = listing.visibility(session, unit.database, person, Action.READ, TODAY)
             where = seen.where(session)
             total = seen.count(session)
-            first_page = page_query(session, [where], "title", total).limit(50)
+            first = PageRequest(limit=50)
             counts = _timed(lambda s=session, v=seen: v.count(s), repeats)
-            pages = _timed(lambda s=session, q=first_page: s.scalars(q).all(), repeats)
+            pages = _timed(
+                lambda s=session, t=total, w=where, p=first: page_rows(
+                    s, page_ids(s, [w], "title", t, p)
+                ),
+                repeats,
+            )
             scan = select(func.count()).select_from(Artifact).where(where)
             scans = _timed(lambda s=session, q=scan: s.scalar(q), max(3, repeats // 10))
         row: dict[str, Any] = {

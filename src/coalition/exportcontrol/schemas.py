@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from coalition.common.validation import Name
 from coalition.exportcontrol.models import AuthorisationKind, AuthorisationStatus
@@ -14,13 +14,12 @@ from coalition.policy.facts import Action, Purpose
 from coalition.policy.labels import ExportRegime
 from coalition.registry.schemas import Command, View
 
-Trigraph = str
 
-
-def _trigraphs(values: list[str], field: str) -> None:
+def _trigraphs(values: list[str]) -> list[str]:
     for value in values:
         if len(value) != 3 or not value.isalpha() or not value.isupper():
-            raise ValueError(f"{field}: '{value}' is no nation trigraph")
+            raise ValueError(f"'{value}' is no nation trigraph (three capital letters)")
+    return values
 
 
 class AuthorisationIn(Command):
@@ -39,12 +38,18 @@ class AuthorisationIn(Command):
     valid_from: date
     valid_until: date
 
-    @model_validator(mode="after")
-    def _check(self) -> AuthorisationIn:
-        _trigraphs(self.recipient_nations, "recipient_nations")
-        if self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must be after valid_from")
-        return self
+    @field_validator("recipient_nations")
+    @classmethod
+    def _nations(cls, value: list[str]) -> list[str]:
+        return _trigraphs(value)
+
+    @field_validator("valid_until")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("valid_from")
+        if start is not None and value <= start:
+            raise ValueError("must be after valid_from")
+        return value
 
 
 class AuthorisationStatusIn(Command):
@@ -85,10 +90,10 @@ class ExemptionConditions(Command):
     purposes: list[Purpose] = Field(default=[], max_length=4)
     actions: list[Action] = Field(default=[], max_length=5)
 
-    @model_validator(mode="after")
-    def _check(self) -> ExemptionConditions:
-        _trigraphs(self.recipient_nations, "recipient_nations")
-        return self
+    @field_validator("recipient_nations")
+    @classmethod
+    def _nations(cls, value: list[str]) -> list[str]:
+        return _trigraphs(value)
 
 
 class ExemptionIn(Command):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from coalition.common.validation import Name
 from coalition.ip.models import IpKind, LicenceStatus
@@ -25,13 +25,14 @@ class IpAssetIn(Command):
     project_id: uuid.UUID | None = None
     owners: list[OwnerIn] = Field(min_length=1, max_length=20)
 
-    @model_validator(mode="after")
-    def _shares(self) -> IpAssetIn:
-        if sum(o.share_percent for o in self.owners) != 100:
-            raise ValueError("owners: the shares must add up to 100")
-        if len({o.organisation_id for o in self.owners}) != len(self.owners):
-            raise ValueError("owners: an organisation is listed twice")
-        return self
+    @field_validator("owners")
+    @classmethod
+    def _shares(cls, owners: list[OwnerIn]) -> list[OwnerIn]:
+        if sum(o.share_percent for o in owners) != 100:
+            raise ValueError("the shares must add up to 100")
+        if len({o.organisation_id for o in owners}) != len(owners):
+            raise ValueError("an organisation is listed twice")
+        return owners
 
 
 class OwnerOut(View):
@@ -60,13 +61,20 @@ class LicenceIn(Command):
     valid_until: date | None = None
     terms: str | None = Field(default=None, max_length=10000)
 
-    @model_validator(mode="after")
-    def _check(self) -> LicenceIn:
-        if self.valid_until is not None and self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must be after valid_from")
-        if self.licensor_id == self.licensee_id:
-            raise ValueError("licensee_id: an owner needs no licence from itself")
-        return self
+    @field_validator("licensee_id")
+    @classmethod
+    def _not_the_licensor(cls, value: uuid.UUID, info: ValidationInfo) -> uuid.UUID:
+        if value == info.data.get("licensor_id"):
+            raise ValueError("an owner needs no licence from itself")
+        return value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value <= start:
+            raise ValueError("must be after valid_from")
+        return value
 
 
 class LicenceOut(View):

@@ -96,7 +96,13 @@ def _person_out(session: Session, actor: Principal, person: Person, today: date)
     out.allowed_actions = allowed_actions(
         actor,
         target,
-        (Permission.PERSON_UPDATE, Permission.CLEARANCE_MANAGE, Permission.BRIEFING_MANAGE),
+        (
+            Permission.PERSON_UPDATE,
+            Permission.CLEARANCE_MANAGE,
+            Permission.BRIEFING_MANAGE,
+            Permission.DECISION_EXPLAIN,
+            Permission.DUAL_NATIONAL_EXEMPT,
+        ),
     )
     if authorize(actor, Permission.CLEARANCE_READ, target):
         out.clearances = [clearance_out(c, today) for c in person.clearances]

@@ -56,11 +56,19 @@ def create_artifact(actor: ApiPrincipal, uow: UowDep, data: ArtifactIn) -> Artif
     return services.create_artifact(uow, actor, data)
 
 
+AsPerson = Annotated[
+    uuid.UUID | None,
+    Query(description="Decide for this person (security officers); default: yourself."),
+]
+
+
 @router.get("/artifacts/{artifact_id}")
-def get_artifact(actor: ApiPrincipal, uow: UowDep, artifact_id: uuid.UUID) -> ArtifactOut:
-    """The artifact with its label and your own decisions for read and download; 404 when
-    it does not exist or you may not know that it does."""
-    return services.get_artifact(uow, actor, artifact_id)
+def get_artifact(
+    actor: ApiPrincipal, uow: UowDep, artifact_id: uuid.UUID, as_person: AsPerson = None
+) -> ArtifactOut:
+    """The artifact with its label and the person's own decisions for read and download;
+    404 when it does not exist or the person may not know that it does."""
+    return services.get_artifact(uow, actor, artifact_id, as_person)
 
 
 @router.get(
@@ -76,9 +84,10 @@ def label_xml(
         str | None,
         Query(max_length=8, description="A partner's scheme: the equivalent alternative label."),
     ] = None,
+    as_person: AsPerson = None,
 ) -> Response:
     """The artifact's label as a STANAG 4774 document (originator or alternative label)."""
-    body = services.label_xml(uow, actor, artifact_id, scheme)
+    body = services.label_xml(uow, actor, artifact_id, scheme, as_person)
     return Response(body, media_type="application/xml")
 
 

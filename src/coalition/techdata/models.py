@@ -35,20 +35,34 @@ class Artifact(Entity, Base):
     __tablename__ = "artifacts"
     __table_args__ = (
         # The push-down filters: label classes within projects, then sorted pages.
-        Index("ix_artifacts_project_label", "project_id", "label_id"),
-        Index("ix_artifacts_label_title", "label_id", "title"),
+        # The push-down filters read these without touching the table: label classes
+        # within projects or owners, and the sort key, so a page's ids come from the index.
+        Index("ix_artifacts_project_label", "project_id", "label_id", "title", "id"),
+        Index("ix_artifacts_owner_label", "owner_organisation_id", "label_id", "title", "id"),
         # Pages of a large visible set walk these in order and stop after one page.
-        Index("ix_artifacts_title_id", "title", "id"),
-        Index("ix_artifacts_created_id", "created_at", "id"),
+        Index(
+            "ix_artifacts_title_id",
+            "title",
+            "id",
+            "label_id",
+            "project_id",
+            "owner_organisation_id",
+        ),
+        Index(
+            "ix_artifacts_created_id",
+            "created_at",
+            "id",
+            "label_id",
+            "project_id",
+            "owner_organisation_id",
+        ),
     )
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[ArtifactKind] = mapped_column(enum_column(ArtifactKind))
     project_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("projects.id"))
-    owner_organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id"), index=True
-    )
+    owner_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     label_id: Mapped[int] = mapped_column(ForeignKey("label_classes.id"))
     #: The IP the artifact carries, if any (owners and licences live in the IP register).
     ip_asset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ip_assets.id"), index=True)

@@ -180,6 +180,9 @@ class ExplanationOut(BaseModel):
 
     person_id: uuid.UUID
     person_name: str
+    #: For a release: the receiving organisation, the subject the rules were decided for.
+    recipient_id: uuid.UUID | None = None
+    recipient_name: str | None = None
     artifact_id: uuid.UUID
     artifact_reference: str
     action: Action

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from datetime import date as date_type
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
@@ -82,9 +82,10 @@ SORT_INDEXES = {
     "created_at": "ix_artifacts_created_id",
 }
 #: From this many visible artifacts on, a page is read by walking the sort's index and
-#: stopping after one page (about limit x table / visible rows); below it, the visible rows
-#: are gathered through the label and project indexes and sorted.
-ORDERED_SCAN_FROM = 2000
+#: stopping after one page (about limit x table / visible index entries); below it, the
+#: visible entries are gathered through the project and owner indexes and sorted. Both read
+#: index entries only.
+ORDERED_SCAN_FROM = 5000
 
 
 def today() -> date_type:
@@ -281,6 +282,8 @@ def get_artifact(
     with uow:
         session = uow.session
         person_id = _viewer(session, actor, as_person)
+        if as_person is not None and as_person != actor.person_id:
+            _require_explain_person(session, actor, person_id)
         artifact = session.get(Artifact, artifact_id)
         if artifact is None:
             raise NotFound(NOT_FOUND)
@@ -318,19 +321,21 @@ def list_artifacts(
             total = session.scalar(select(func.count()).select_from(Artifact).where(*where)) or 0
         else:
             total = seen.count(session, *by_class)
-        query = page_query(session, where, filters.sort, total)
-        rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
-        items = _summaries(session, rows)
+        ids = page_ids(session, where, filters.sort, total, page)
+        items = _summaries(session, page_rows(session, ids))
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-def page_query(session: Session, where: list[Any], sort: str, total: int) -> Select[Artifact]:
-    """The visible artifacts in ``sort`` order, read the cheaper way for ``total`` rows."""
+def page_ids(
+    session: Session, where: list[Any], sort: str, total: int, page: PageRequest
+) -> list[uuid.UUID]:
+    """The ids of one page of the visible artifacts in ``sort`` order, read from covering
+    indexes the cheaper way for ``total`` rows: the table is read only for the page."""
     key = sort.lstrip("-")
     columns = SORTS[key]
     descending = sort.startswith("-")
     order = [c.desc() for c in columns] if descending else list(columns)
-    query: Select[Artifact] = select(Artifact).where(*where)
+    query = select(Artifact.id).where(*where)
     if key == "level":
         query = query.join(LabelClass, LabelClass.id == Artifact.label_id)
     elif total >= ORDERED_SCAN_FROM:
@@ -341,7 +346,12 @@ def page_query(session: Session, where: list[Any], sort: str, total: int) -> Sel
         # (ordering by an expression keeps SQLite from walking the sort's index).
         plain = [cast(c, String) for c in columns]
         order = [c.desc() for c in plain] if descending else plain
-    return query.order_by(*order)
+    return list(session.scalars(query.order_by(*order).limit(page.limit).offset(page.offset)))
+
+
+def page_rows(session: Session, ids: list[uuid.UUID]) -> list[Artifact]:
+    found = {a.id: a for a in session.scalars(select(Artifact).where(Artifact.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def _check_listed(action: Action) -> None:
@@ -711,18 +721,24 @@ def explain(
         )
         world = loaders.load_world(session)
         subject = loaders.load_subjects(session, [person.id], day)[person.id]
+        person_name = subject.name
+        recipient_name = None
         if recipient_id is not None:
+            # A release is decided for the receiving organisation (DESIGN.md section 5).
             recipient = session.get(Organisation, recipient_id)
             if recipient is None:
                 raise ValidationFailed.of("recipient_id", "no organisation with this id")
             subject = loaders.organisation_subject(session, recipient)
+            recipient_name = recipient.name
         else:
             subject = _with_grants(session, subject)
         fact = loaders.artifact_facts(session, [artifact])[artifact.id]
         decision = decide(Request(subject, fact, action, day, purpose=purpose), world)
         return ExplanationOut(
             person_id=person.id,
-            person_name=subject.name,
+            person_name=person_name,
+            recipient_id=recipient_id,
+            recipient_name=recipient_name,
             artifact_id=artifact.id,
             artifact_reference=artifact.reference,
             action=action,
@@ -931,12 +947,15 @@ def label_xml(
     actor: Principal,
     artifact_id: uuid.UUID,
     alternative_scheme: str | None = None,
+    as_person: uuid.UUID | None = None,
 ) -> bytes:
     """The artifact's label as a STANAG 4774 document, in its own scheme or (alternative
     label) in a partner's, for a person who may see the artifact."""
     with uow:
         session = uow.session
-        person_id = _viewer(session, actor, None)
+        person_id = _viewer(session, actor, as_person)
+        if as_person is not None and as_person != actor.person_id:
+            _require_explain_person(session, actor, person_id)
         artifact = session.get(Artifact, artifact_id)
         if artifact is None:
             raise NotFound(NOT_FOUND)

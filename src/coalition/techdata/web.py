@@ -145,7 +145,10 @@ def create_artifact(
 ) -> Response:
     values = form_values(form, lists=("releasable_to", "caveats"))
     try:
-        created = services.create_artifact(uow, actor, parse(ArtifactIn, artifact_command(values)))
+        command = artifact_command(values)
+        if values.get("label_xml"):
+            command["label"] = services.label_from_xml(uow, str(values["label_xml"]).encode())
+        created = services.create_artifact(uow, actor, parse(ArtifactIn, command))
     except CoalitionError as exc:
         return _form_page(request, actor, uow, _flat(values), exc)
     flash(request, f"Artifact {created.reference} recorded as {created.label.banner}.")
@@ -212,6 +215,18 @@ def artifact_page(
         context["people"] = _people(uow, actor)
         context["actions"] = ALL_ACTIONS
     return render(request, "techdata/artifact.html", actor, context)
+
+
+@router.get("/artifacts/{artifact_id}/label.xml")
+def label_xml_page(
+    artifact_id: uuid.UUID,
+    actor: WebPrincipal,
+    uow: UowDep,
+    scheme: Annotated[str | None, AnyChoice] = None,
+) -> Response:
+    """The label as a STANAG 4774 document, to save or hand to another system."""
+    body = services.label_xml(uow, actor, artifact_id, scheme.upper() if scheme else None)
+    return Response(body, media_type="application/xml")
 
 
 @router.get("/artifacts/{artifact_id}/why")

@@ -49,7 +49,7 @@ from coalition.techdata import facts as loaders
 from coalition.techdata import listing
 from coalition.techdata.models import Artifact, NeedToKnowGrant
 from coalition.techdata.schemas import LabelIn
-from coalition.techdata.services import build_label
+from coalition.techdata.services import build_label, today
 
 #: Whoever may be affected by a change that touches everyone.
 _EVERYONE = None
@@ -206,15 +206,15 @@ def what_if(uow: UnitOfWork, actor: Principal, data: WhatIfIn) -> WhatIfOut:
     require(actor, Permission.WHAT_IF, Target.node())
     with uow:
         session = uow.session
-        day = data.on or date.today()
+        day = data.on or today()
         # Facts are frozen values: the proposal copies what it changes, never the cache's.
         world, labels = listing.current_world(session, uow.database)
         subjects = loaders.load_subjects(session, None, day)
         proposal = _Proposal(world, dict(subjects), set(), _Scope(), {}, [])
         for index, change in enumerate(data.changes):
             if isinstance(change, Relabel):
-                _check_visible(uow, actor, change.artifact_ids, f"changes.{index}.artifact_ids")
-            _apply(session, proposal, change, day, f"changes.{index}", labels)
+                _check_visible(uow, actor, change.artifact_ids, f"changes[{index}].artifact_ids")
+            _apply(session, proposal, change, day, f"changes[{index}]", labels)
         return _compare(session, world, subjects, proposal, labels, data.action, day)
 
 
@@ -460,9 +460,7 @@ def _check_visible(
             where, "relabelling is proposed by a person; this account has none"
         )
     session = uow.session
-    seen = listing.visibility(
-        session, uow.database, actor.person_id, Action.VIEW_METADATA, date.today()
-    )
+    seen = listing.visibility(session, uow.database, actor.person_id, Action.VIEW_METADATA, today())
     visible = set(
         session.scalars(
             select(Artifact.id).where(seen.where(session), Artifact.id.in_(artifact_ids))

@@ -173,17 +173,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("artifacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_artifacts_ip_asset_id"), ["ip_asset_id"], unique=False)
-        batch_op.create_index("ix_artifacts_label_title", ["label_id", "title"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_artifacts_owner_organisation_id"),
-            ["owner_organisation_id"],
+            "ix_artifacts_project_label", ["project_id", "label_id", "title", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_artifacts_owner_label",
+            ["owner_organisation_id", "label_id", "title", "id"],
             unique=False,
         )
         batch_op.create_index(
-            "ix_artifacts_project_label", ["project_id", "label_id"], unique=False
+            "ix_artifacts_title_id",
+            ["title", "id", "label_id", "project_id", "owner_organisation_id"],
+            unique=False,
         )
-        batch_op.create_index("ix_artifacts_title_id", ["title", "id"], unique=False)
-        batch_op.create_index("ix_artifacts_created_id", ["created_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_artifacts_created_id",
+            ["created_at", "id", "label_id", "project_id", "owner_organisation_id"],
+            unique=False,
+        )
 
     op.create_table(
         "ip_licences",
@@ -336,11 +343,10 @@ def downgrade() -> None:
 
     op.drop_table("ip_licences")
     with op.batch_alter_table("artifacts", schema=None) as batch_op:
-        batch_op.drop_index("ix_artifacts_title_id")
         batch_op.drop_index("ix_artifacts_created_id")
+        batch_op.drop_index("ix_artifacts_title_id")
+        batch_op.drop_index("ix_artifacts_owner_label")
         batch_op.drop_index("ix_artifacts_project_label")
-        batch_op.drop_index(batch_op.f("ix_artifacts_owner_organisation_id"))
-        batch_op.drop_index("ix_artifacts_label_title")
         batch_op.drop_index(batch_op.f("ix_artifacts_ip_asset_id"))
 
     op.drop_table("artifacts")
