@@ -14,7 +14,9 @@ import coalition
 from coalition.accounts.login import Throttling, log_in
 from coalition.accounts.permissions import Principal
 from coalition.agreements.models import Agreement, AgreementKind, AgreementStatus
+from coalition.common.paging import PageRequest
 from coalition.demo import DEMO_PASSWORD, DemoSummary, load_demo
+from coalition.policy.facts import Action
 from coalition.projects.models import Milestone, MilestoneStatus, Project, ProjectStatus
 from coalition.registry.models import (
     Citizenship,
@@ -22,11 +24,14 @@ from coalition.registry.models import (
     ClearanceStatus,
     Organisation,
     OrganisationKind,
+    Person,
 )
 from coalition.registry.people import expiring_clearances
 from coalition.store.db import make_engine
 from coalition.store.migrate import upgrade
 from coalition.store.uow import UnitOfWork, uow_factory
+from coalition.techdata.schemas import ArtifactFilters
+from coalition.techdata.services import explain, list_artifacts
 
 REFERENCE_DIR = Path(coalition.__file__).parent / "reference"
 TODAY = date.today()
@@ -156,3 +161,35 @@ def test_every_demo_login_authenticates(node: DemoNode) -> None:
         ).principal
         assert principal.name == username
         assert principal.grants
+
+
+def test_the_demo_shows_a_newcomer_permits_denials_and_their_reasons(node: DemoNode) -> None:
+    assert node.first.artifacts >= 400
+    with node.uow() as unit:
+        people = {
+            f"{p.given_name} {p.family_name}": p.id for p in unit.session.scalars(select(Person))
+        }
+    seen = {}
+    for name in ("Sophie Tremaine", "Priya Raman", "Henrik Dahl", "Katrin Vogel"):
+        page = list_artifacts(
+            node.uow(),
+            node.actor,
+            PageRequest(limit=200),
+            ArtifactFilters(),
+            as_person=people[name],
+            action=Action.READ,
+        )
+        seen[name] = page
+        assert 0 < page.total < node.first.artifacts, name
+    # Henrik (NOR, AUAL) is refused US ITAR data: the TAA covering his lab has lapsed.
+    itar = list_artifacts(
+        node.uow(),
+        node.actor,
+        PageRequest(limit=1),
+        ArtifactFilters(label="USML XI(d)", project_id=seen["Priya Raman"].items[0].project_id),
+        as_person=people["Priya Raman"],
+    ).items
+    assert itar
+    why = explain(node.uow(), node.actor, itar[0].id, people["Henrik Dahl"], Action.READ)
+    export = next(r for r in why.rules if r.id == "export")
+    assert not export.passed and export.remedy
