@@ -24,7 +24,7 @@ from coalition.common.paging import Page, PageRequest, like_pattern
 from coalition.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
 from coalition.policy import banners, stanag4774
 from coalition.policy.engine import LEVEL_NAMES, Decision, decide
-from coalition.policy.facts import Action, Grant, Request, Subject
+from coalition.policy.facts import Action, Grant, Request, Subject, World
 from coalition.policy.interning import intern_label, label_of
 from coalition.policy.labels import ExportMarking, SecurityLabel
 from coalition.policy.models import LabelClass
@@ -281,20 +281,40 @@ def get_artifact(
     require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
         session = uow.session
-        person_id = _viewer(session, actor, as_person)
-        if as_person is not None and as_person != actor.person_id:
-            _require_explain_person(session, actor, person_id)
-        artifact = session.get(Artifact, artifact_id)
-        if artifact is None:
-            raise NotFound(NOT_FOUND)
-        day = today()
-        subject = listing.subject_view(session, uow.database, person_id, day).subject
-        world, _ = listing.current_world(session, uow.database)
-        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
-        if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
-            raise NotFound(NOT_FOUND)
-        decisions = tuple(decide(Request(subject, fact, a, day), world) for a in OWN_ACTIONS)
+        artifact, seen = _seen(uow, actor, artifact_id, as_person)
+        decisions = tuple(
+            decide(dataclasses.replace(seen.request, action=a), seen.world) for a in OWN_ACTIONS
+        )
         return _artifact_out(session, actor, artifact, decisions)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Seen:
+    """A person's view of one artifact: the request they may make, in its world."""
+
+    request: Request
+    world: World
+
+
+def _seen(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, as_person: uuid.UUID | None
+) -> tuple[Artifact, _Seen]:
+    """The artifact and the person's view of it, if they may know it exists; otherwise
+    "not found", exactly as for an unknown id."""
+    session = uow.session
+    person_id = _viewer(session, actor, as_person)
+    if as_person is not None and as_person != actor.person_id:
+        _require_explain_person(session, actor, person_id)
+    artifact = session.get(Artifact, artifact_id)
+    if artifact is None:
+        raise NotFound(NOT_FOUND)
+    day = today()
+    subject = listing.subject_view(session, uow.database, person_id, day).subject
+    world, _ = listing.current_world(session, uow.database)
+    fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+    if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
+        raise NotFound(NOT_FOUND)
+    return artifact, _Seen(Request(subject, fact, Action.VIEW_METADATA, day), world)
 
 
 def list_artifacts(
@@ -953,18 +973,8 @@ def label_xml(
     label) in a partner's, for a person who may see the artifact."""
     with uow:
         session = uow.session
-        person_id = _viewer(session, actor, as_person)
-        if as_person is not None and as_person != actor.person_id:
-            _require_explain_person(session, actor, person_id)
-        artifact = session.get(Artifact, artifact_id)
-        if artifact is None:
-            raise NotFound(NOT_FOUND)
-        day = today()
-        subject = listing.subject_view(session, uow.database, person_id, day).subject
-        world, _ = listing.current_world(session, uow.database)
-        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
-        if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
-            raise NotFound(NOT_FOUND)
+        artifact, seen = _seen(uow, actor, artifact_id, as_person)
+        fact = seen.request.artifact
         catalogue = catalogue_of(session)
         try:
             return stanag4774.export_label(
