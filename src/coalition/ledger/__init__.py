@@ -1,0 +1,1 @@
+"""The transparency ledger: Merkle log, checkpoints, proofs, witnesses (issue 4)."""
