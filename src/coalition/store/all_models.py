@@ -5,6 +5,7 @@ from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
 from coalition.exportcontrol import models as exportcontrol_models
 from coalition.ip import models as ip_models
+from coalition.ledger import models as ledger_models
 from coalition.policy import models as policy_models
 from coalition.projects import models as projects_models
 from coalition.registry import models as registry_models
@@ -19,6 +20,7 @@ __all__ = [
     "audit_models",
     "exportcontrol_models",
     "ip_models",
+    "ledger_models",
     "metadata",
     "policy_models",
     "projects_models",

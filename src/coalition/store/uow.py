@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from coalition.errors import Conflict, ValidationFailed
+from coalition.ledger import log as _ledger  # noqa: F401  (registers the listeners)
 from coalition.store import versions as _versions  # noqa: F401  (registers the listeners)
 from coalition.store.db import SQLITE_BEGIN
 

@@ -1,0 +1,49 @@
+"""The ledger's tables: entries waiting to be integrated, the integrated entries, the
+hashes of every perfect subtree, and the head (size and root) the integrator maintains."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, LargeBinary
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.store.base import Base, utcnow
+
+
+class LedgerPending(Base):
+    """An entry written in the same transaction as the change it records, before it has
+    an index: writers never contend on the tree."""
+
+    __tablename__ = "ledger_pending"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Kept beside the entry (never in it): with the event, it proves a field's value.
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    integrated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerNode(Base):
+    """The hash of the perfect subtree of 2^level entries from ``index << level``."""
+
+    __tablename__ = "ledger_nodes"
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerHead(Base):
+    __tablename__ = "ledger_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    root: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,113 @@
+"""The Merkle log in the database: every recorded change has its entry in the same
+transaction, the tree verifies, proofs check against the head, and tampering is found."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from coalition.accounts.permissions import Principal
+from coalition.errors import Conflict
+from coalition.ledger import merkle
+from coalition.ledger.entries import decode_entry
+from coalition.ledger.log import DbNodes, audit, consistency, head, inclusion, integrate
+from coalition.ledger.models import LedgerEntry, LedgerNode, LedgerPending
+from coalition.registry.schemas import NationIn, OrganisationIn
+from coalition.registry.services import create_nation, create_organisation
+from tests.conftest import UowFactory
+
+
+def _integrated(uow: UowFactory) -> tuple[int, bytes]:
+    with uow() as unit:
+        unit.for_writing()
+        while integrate(unit.session):
+            pass
+        unit.commit()
+    with uow() as unit:
+        return head(unit.session)
+
+
+def _count(uow: UowFactory, model: type) -> int:
+    with uow() as unit:
+        return int(unit.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _labs(uow: UowFactory, operator: Principal, n: int) -> None:
+    create_nation(uow(), operator, NationIn(code="NLD", currency="EUR", scheme_code="NLD"))
+    for i in range(n):
+        create_organisation(
+            uow(),
+            operator,
+            OrganisationIn(name=f"Lab {i}", short_name=f"LAB{i}", kind="lab", nation_code="NLD"),
+        )
+
+
+def test_every_change_gets_its_entry_and_the_tree_verifies(
+    uow: UowFactory, operator: Principal
+) -> None:
+    before = _integrated(uow)[0]
+    _labs(uow, operator, 12)
+    size, root = _integrated(uow)
+    assert size == before + 13
+    assert _count(uow, LedgerPending) == 0
+    with uow() as unit:
+        session = unit.session
+        result = audit(session)
+        assert result.first_bad_index is None and result.root == root
+        for index in (0, size // 2, size - 1):
+            entry = bytes(session.get(LedgerEntry, index).entry)
+            proof = inclusion(session, index, size)
+            merkle.verify_inclusion(index, size, merkle.leaf_hash(entry), proof, root)
+        last = decode_entry(bytes(session.get(LedgerEntry, size - 1).entry))
+        assert last["tag"] == "registry:organisation:create"
+        # Values are salted hashes: the lab's name is not in the log.
+        assert "Lab 11" not in bytes(session.get(LedgerEntry, size - 1).entry).decode()
+        assert all(str(v).startswith("sha256:") for v in last["fields"].values())
+        older = size - 5
+        merkle.verify_consistency(
+            older,
+            size,
+            merkle.root_hash(_nodes(session), older),
+            root,
+            consistency(session, older, size),
+        )
+
+
+def _nodes(session: Session) -> merkle.NodeSource:
+    return DbNodes(session)
+
+
+def test_a_failed_use_case_leaves_no_entry(uow: UowFactory, operator: Principal) -> None:
+    _labs(uow, operator, 1)
+    entries, pending = _count(uow, LedgerEntry), _count(uow, LedgerPending)
+    with pytest.raises(Conflict):
+        create_organisation(
+            uow(),
+            operator,
+            OrganisationIn(name="Again", short_name="LAB0", kind="lab", nation_code="NLD"),
+        )
+    assert (_count(uow, LedgerEntry), _count(uow, LedgerPending)) == (entries, pending)
+
+
+def test_a_changed_entry_or_node_is_found_and_its_index_named(
+    uow: UowFactory, operator: Principal
+) -> None:
+    _labs(uow, operator, 8)
+    _integrated(uow)
+    with uow() as unit:
+        unit.session.execute(
+            update(LedgerEntry).where(LedgerEntry.index == 5).values(entry=b'{"v":1,"forged":true}')
+        )
+        result = audit(unit.session)
+        assert result.first_bad_index == 5, result
+        unit.session.rollback()
+    with uow() as unit:
+        unit.session.execute(
+            update(LedgerNode)
+            .where(LedgerNode.level == 1, LedgerNode.index == 3)
+            .values(hash=bytes(32))
+        )
+        result = audit(unit.session)
+        assert result.first_bad_index == 6, result
+        assert "1/3" in (result.problem or "")
