@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         default="", description="Comma-separated proxy addresses whose X-Forwarded-* we trust."
     )
     log_level: str = Field(default="INFO")
+    ledger_origin: str = Field(
+        default="coalition.example/ledger",
+        pattern=r"^[^\s+]+$",
+        description="The log's origin line in checkpoints and its key name (no spaces or '+').",
+    )
+    ledger_key_file: Path | None = Field(
+        default=None,
+        description="The ledger's signing key; default: keys/ledger.key in the data directory.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -74,6 +83,15 @@ class Settings(BaseSettings):
     @property
     def effective_reference_dir(self) -> Path:
         return self.reference_dir or Path(__file__).parent / "reference"
+
+    @property
+    def effective_ledger_key_file(self) -> Path:
+        return self.ledger_key_file or self.data_dir / "keys" / "ledger.key"
+
+    @property
+    def ledger_checkpoint_file(self) -> Path:
+        """The latest signed checkpoint, kept outside the database against rollback."""
+        return self.data_dir / "ledger" / "checkpoint"
 
     @cached_property
     def session_secret(self) -> str:

@@ -10,6 +10,7 @@ import typer
 
 from coalition.cli.context import console, emit, operator, settings, uow
 from coalition.common.paging import PageRequest
+from coalition.settings import Settings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -96,6 +97,7 @@ def register(app: typer.Typer) -> None:
                 f"the database is at revision {applied}, not {head_revision()}: "
                 "run `coalition db upgrade` first"
             )
+        _refuse_rollback(config)
         # The application reads its settings from the environment in the server process;
         # make --host/--port visible there too (the cookie's Secure flag depends on the host).
         os.environ["COALITION_HOST"] = host or config.host
@@ -127,3 +129,19 @@ def register(app: typer.Typer) -> None:
             uow(), operator(), PageRequest(limit=limit, offset=offset), tag=tag, object_id=object_id
         )
         emit(page, as_json, ["id", "at", "actor", "tag", "object_type", "object_id"])
+
+
+def _refuse_rollback(config: Settings) -> None:
+    """A database that does not extend the last checkpoint this node signed (an old backup
+    restored, say) must not serve: its record would silently rewrite history."""
+    from coalition.errors import CoalitionError
+    from coalition.ledger.keys import load_signer
+    from coalition.ledger.services import RolledBack, check_not_rolled_back
+
+    if not config.ledger_checkpoint_file.exists():
+        return
+    verifier = load_signer(config.effective_ledger_key_file, config.ledger_origin).verifier
+    try:
+        check_not_rolled_back(uow(), verifier, config.ledger_checkpoint_file)
+    except RolledBack as exc:
+        raise CoalitionError(str(exc)) from exc

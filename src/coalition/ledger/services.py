@@ -1,0 +1,160 @@
+"""Use cases of the ledger: sign checkpoints, refuse rollback, hand out entries, proofs and
+receipts.
+
+The latest signed checkpoint is kept in a file outside the database as well as handed out:
+a database restored from an old backup does not extend it, and the node refuses to start.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from coalition.errors import Conflict, NotFound, ValidationFailed
+from coalition.ledger import log, merkle
+from coalition.ledger.models import LedgerEntry
+from coalition.ledger.note import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    open_note,
+    parse_checkpoint,
+    sign_note,
+)
+from coalition.store.uow import UnitOfWork
+
+PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+
+
+class RolledBack(Exception):
+    """The database does not extend the last checkpoint this node signed."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    note: str
+    checkpoint: Checkpoint
+
+
+def read_signed(path: Path, verifier: Verifier) -> Signed | None:
+    if not path.exists():
+        return None
+    note = path.read_text(encoding="utf-8")
+    try:
+        opened, _ = open_note(note, verifier)
+        checkpoint = parse_checkpoint(opened.text)
+    except NoteError as exc:
+        raise RolledBack(f"{path} does not hold a checkpoint signed by this node: {exc}") from exc
+    return Signed(note, checkpoint)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _extends(session: Session, previous: Checkpoint, size: int, root: bytes) -> str | None:
+    """Why the tree (size, root) does not extend ``previous``, or None if it does."""
+    if size < previous.size:
+        return (
+            f"the database holds {size} entries, fewer than the {previous.size} of the last "
+            "signed checkpoint (restored from an older backup?)"
+        )
+    nodes = log.DbNodes(session)
+    try:
+        old_root = merkle.root_hash(nodes, previous.size)
+    except LookupError:
+        return "the database lacks the tree the last signed checkpoint covered"
+    if old_root != previous.root:
+        return f"the database's tree at size {previous.size} has another root than was signed"
+    if size > previous.size and previous.size > 0:
+        proof = merkle.consistency_proof(nodes, previous.size, size)
+        try:
+            merkle.verify_consistency(previous.size, size, previous.root, root, proof)
+        except merkle.ProofError as exc:
+            return f"the tree is not consistent with the last signed checkpoint: {exc}"
+    return None
+
+
+def sign_checkpoint(uow: UnitOfWork, signer: Signer, checkpoint_file: Path) -> Signed:
+    """Integrate what is pending, check the tree extends the last signed checkpoint, and
+    sign the new one. Two inconsistent checkpoints are never signed."""
+    previous = read_signed(checkpoint_file, signer.verifier)
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        while log.integrate(session):
+            pass
+        size, root = log.head(session)
+        if previous is not None:
+            problem = _extends(session, previous.checkpoint, size, root)
+            if problem is not None:
+                raise Conflict(f"checkpoint: refused to sign: {problem}")
+        uow.commit()
+    checkpoint = Checkpoint(signer.name, size, root)
+    note = sign_note(checkpoint.text(), signer)
+    # After the commit: a crash in between leaves an older file, which the database extends.
+    _write_atomically(checkpoint_file, note)
+    return Signed(note, checkpoint)
+
+
+def check_not_rolled_back(uow: UnitOfWork, verifier: Verifier, checkpoint_file: Path) -> None:
+    """Raise :class:`RolledBack`, saying why, when the database does not extend the last
+    checkpoint this node signed."""
+    previous = read_signed(checkpoint_file, verifier)
+    if previous is None:
+        return
+    with uow:
+        size, root = log.head(uow.session)
+        problem = _extends(uow.session, previous.checkpoint, size, root)
+    if problem is not None:
+        raise RolledBack(f"the node refuses to start: {problem}")
+
+
+def entry(uow: UnitOfWork, index: int) -> bytes:
+    with uow:
+        row = uow.session.get(LedgerEntry, index)
+        if row is None:
+            raise NotFound(f"no ledger entry at index {index}")
+        return bytes(row.entry)
+
+
+def receipt(uow: UnitOfWork, verifier: Verifier, checkpoint_file: Path, index: int) -> str:
+    """A C2SP tlog-proof for entry ``index`` against the latest signed checkpoint."""
+    signed = read_signed(checkpoint_file, verifier)
+    if signed is None:
+        raise ValidationFailed.of("checkpoint", "no checkpoint is signed yet")
+    size = signed.checkpoint.size
+    if not 0 <= index < size:
+        raise ValidationFailed.of(
+            "index", f"the latest checkpoint covers entries 0 to {size - 1}; sign a newer one"
+        )
+    with uow:
+        proof = log.inclusion(uow.session, index, size)
+    lines = [PROOF_HEADER, f"index {index}", *(base64.b64encode(h).decode() for h in proof)]
+    return "\n".join(lines) + "\n\n" + signed.note
+
+
+def consistency(uow: UnitOfWork, size1: int, size2: int) -> list[bytes]:
+    with uow:
+        size, _ = log.head(uow.session)
+        if not 0 <= size1 <= size2 <= size:
+            raise ValidationFailed.of(
+                "to", f"sizes must satisfy 0 <= from <= to <= {size} (the tree's size)"
+            )
+        return log.consistency(uow.session, size1, size2)

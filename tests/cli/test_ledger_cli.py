@@ -1,0 +1,103 @@
+"""`coalition ledger`: the key, checkpoints, entries, receipts, offline verification, the
+audit, and a node that refuses to start on a database older than its last checkpoint."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from coalition.cli import context
+from coalition.cli.node import _refuse_rollback
+from coalition.errors import CoalitionError
+
+# `node` and `ready` are fixtures of test_cli, used here by name.
+from tests.cli.test_cli import node, ok, ready, run  # noqa: F401
+
+
+def _organisation(capsys: pytest.CaptureFixture[str], short: str) -> None:
+    ok(
+        capsys,
+        *("organisations", "create", "--name", f"Lab {short}", "--short-name", short),
+        *("--kind", "lab", "--nation", "USA"),
+    )
+
+
+def test_the_key_is_made_once_private_and_outside_the_database(
+    ready: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    public = ok(capsys, "ledger", "keygen").strip()
+    key_file = ready / "var" / "keys" / "ledger.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert public == ok(capsys, "ledger", "public-key").strip()
+    assert public.startswith("coalition.example/ledger+")
+    code, _, err = run(capsys, "ledger", "keygen")
+    assert code == 4 and "exists already" in err
+    database = (ready / "var" / "coalition.db").read_bytes()
+    assert key_file.read_text().split("+")[-1].strip().encode() not in database
+
+
+def test_checkpoints_receipts_and_offline_verification(
+    ready: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = ok(capsys, "ledger", "keygen").strip()
+    _organisation(capsys, "LAB1")
+    checkpoint = ok(capsys, "ledger", "checkpoint")
+    origin, size = checkpoint.split("\n")[:2]
+    assert origin == "coalition.example/ledger" and int(size) >= 2
+    saved = ready / "checkpoint.txt"
+    saved.write_text(checkpoint)
+    assert "OK" in ok(capsys, "ledger", "verify", "--key", key, "--checkpoint", str(saved))
+
+    last = int(size) - 1
+    entry = ok(capsys, "ledger", "entry", "--index", str(last)).strip()
+    assert b"registry:organisation:create" in base64.b64decode(entry)
+    receipt = ready / "receipt.tlog-proof"
+    receipt.write_text(ok(capsys, "ledger", "proof", "--index", str(last)))
+    assert receipt.read_text().startswith("c2sp.org/tlog-proof@v1\nindex ")
+    verified = ok(
+        capsys, "ledger", "verify", "--key", key, "--receipt", str(receipt), "--entry", entry
+    )
+    assert "OK" in verified
+
+    other = ok(capsys, "ledger", "entry", "--index", "0").strip()
+    code, _, err = run(
+        capsys, "ledger", "verify", "--key", key, "--receipt", str(receipt), "--entry", other
+    )
+    assert code == 1 and "another root" in err
+    saved.write_text(checkpoint.replace(f"\n{size}\n", f"\n{int(size) + 1}\n"))
+    code, _, err = run(capsys, "ledger", "verify", "--key", key, "--checkpoint", str(saved))
+    assert code == 1 and "does not verify" in err
+
+    _organisation(capsys, "LAB2")
+    newer = ok(capsys, "ledger", "checkpoint").split("\n")[1]
+    hashes = ok(capsys, "ledger", "consistency", "--from", size, "--to", newer).split()
+    assert hashes and all(len(base64.b64decode(h)) == 32 for h in hashes)
+    assert "OK" in ok(capsys, "ledger", "audit")
+
+
+def test_a_node_restored_from_an_older_database_refuses_to_start(
+    ready: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ok(capsys, "ledger", "keygen")
+    ok(capsys, "ledger", "checkpoint")
+    database = ready / "var" / "coalition.db"
+    backup = ready / "backup.db"
+    _copy(database, backup)  # an online backup, as an operator would take
+    _organisation(capsys, "LAB3")
+    ok(capsys, "ledger", "checkpoint")
+    _refuse_rollback(context.settings())  # the current database extends the checkpoint
+    _copy(backup, database)  # the old backup restored
+    with pytest.raises(CoalitionError, match=r"refuses to start.*older backup"):
+        _refuse_rollback(context.settings())
+
+
+def _copy(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as reader, sqlite3.connect(target) as writer:
+        reader.backup(writer)
