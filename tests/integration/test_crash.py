@@ -16,10 +16,13 @@ from sqlalchemy import func, select
 from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
 from coalition.errors import ValidationFailed
+from coalition.ledger.log import audit, integrate
+from coalition.ledger.models import LedgerEntry, LedgerPending
 from coalition.registry import people
 from coalition.registry.models import Organisation, Person
 from coalition.registry.schemas import PersonIn
 from coalition.store.db import make_engine
+from coalition.store.uow import uow_factory
 from tests.conftest import UowFactory
 from tests.factories import make_world
 
@@ -110,3 +113,50 @@ def test_a_use_case_failing_half_way_writes_nothing(
             ),
         )
     assert count_people() == before
+
+
+def test_the_ledger_survives_kill_9_twenty_times(fresh_url: str, backend: str) -> None:
+    """Each acknowledged change has its entry, nothing else has one, and after the kills
+    the tree integrates and verifies."""
+    acknowledged: list[str] = []
+    for _ in range(20):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _writer_from(len(acknowledged)), fresh_url],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert writer.stdout is not None
+        for _ in range(3):
+            line = writer.stdout.readline()
+            if not line:
+                break
+            acknowledged.append(line.strip())
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert len(acknowledged) >= 40, "the writers did not get going"
+
+    engine = make_engine(fresh_url)
+    factory = uow_factory(engine)
+    with factory() as unit:
+        session = unit.session
+        stored = {str(i) for i in session.scalars(select(Organisation.id))}
+        events = session.scalar(select(func.count()).select_from(Event)) or 0
+        entries = session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+        pending = session.scalar(select(func.count()).select_from(LedgerPending)) or 0
+    assert set(acknowledged) <= stored
+    assert entries + pending == events  # no change without its entry, nor the reverse
+    with factory() as unit:
+        unit.for_writing()
+        while integrate(unit.session):
+            pass
+        unit.commit()
+    with factory() as unit:
+        result = audit(unit.session)
+    assert result.first_bad_index is None and result.size == events, result
+    engine.dispose()
+
+
+def _writer_from(start: int) -> str:
+    """The writer, numbering its organisations on from the last run's (unique names)."""
+    return WRITER.replace("range(100000)", f"range({start}, 100000)")
