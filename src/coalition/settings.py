@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         pattern=r"^[^\s+]+$",
         description="The log's origin line in checkpoints and its key name (no spaces or '+').",
     )
+    ledger_integrate_interval_ms: int = Field(
+        default=250, ge=10, le=60000, description="How often the server integrates new entries."
+    )
+    ledger_checkpoint_interval_seconds: int = Field(
+        default=300, ge=0, description="How often the server signs a checkpoint (0: never)."
+    )
     ledger_key_file: Path | None = Field(
         default=None,
         description="The ledger's signing key; default: keys/ledger.key in the data directory.",

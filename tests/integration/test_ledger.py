@@ -3,6 +3,9 @@ transaction, the tree verifies, proofs check against the head, and tampering is 
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -11,10 +14,14 @@ from coalition.accounts.permissions import Principal
 from coalition.errors import Conflict
 from coalition.ledger import merkle
 from coalition.ledger.entries import decode_entry
+from coalition.ledger.integrator import Integrator
 from coalition.ledger.log import DbNodes, audit, consistency, head, inclusion, integrate
 from coalition.ledger.models import LedgerEntry, LedgerNode, LedgerPending
 from coalition.registry.schemas import NationIn, OrganisationIn
 from coalition.registry.services import create_nation, create_organisation
+from coalition.settings import Settings
+from coalition.store.db import make_engine
+from coalition.store.uow import uow_factory
 from tests.conftest import UowFactory
 
 
@@ -111,3 +118,31 @@ def test_a_changed_entry_or_node_is_found_and_its_index_named(
         result = audit(unit.session)
         assert result.first_bad_index == 6, result
         assert "1/3" in (result.problem or "")
+
+
+def test_the_background_integrator_catches_up_within_its_interval(
+    fresh_url: str, operator: Principal, tmp_path: Path
+) -> None:
+    # Its own database: the integrator's thread needs connections of its own.
+    engine = make_engine(fresh_url)
+    uow = uow_factory(engine)
+    settings = Settings(data_dir=tmp_path, ledger_integrate_interval_ms=10)
+    integrator = Integrator(uow, settings)
+    integrator.integrate_now()
+    integrator.start()
+    try:
+        for i in range(5):
+            create_organisation(
+                uow(),
+                operator,
+                OrganisationIn(name=f"Lab {i}", short_name=f"BG{i}", kind="lab", nation_code="GBR"),
+            )
+        deadline = time.monotonic() + 5
+        while _count(uow, LedgerPending) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _count(uow, LedgerPending) == 0
+    finally:
+        integrator.stop()
+    with uow() as unit:
+        assert audit(unit.session).first_bad_index is None
+    engine.dispose()

@@ -48,6 +48,7 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.DECISION_EXPLAIN,
                 P.DUAL_NATIONAL_EXEMPT,
                 P.WHAT_IF,
+                P.LEDGER_READ,
             }
         ),
         Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -78,7 +79,7 @@ def test_permission_table_is_exactly_as_designed() -> None:
         Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
         Role.FINANCE_OFFICER: frozenset(read),
         Role.AUDITOR: frozenset(
-            read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF}
+            read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
         ),
     } == ROLE_PERMISSIONS
 

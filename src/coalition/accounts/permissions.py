@@ -62,6 +62,7 @@ class Permission(enum.StrEnum):
     WHAT_IF = "any:decision:what_if"
     EXPORT_RECORD_MANAGE = "node:export_record:manage"
     IP_RECORD_MANAGE = "node:ip_record:manage"
+    LEDGER_READ = "node:ledger:read"
 
     @property
     def scope_kind(self) -> ScopeKind | None:
@@ -95,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DECISION_EXPLAIN,
             P.DUAL_NATIONAL_EXEMPT,
             P.WHAT_IF,
+            P.LEDGER_READ,
         }
     ),
     Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -127,7 +129,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS),
     Role.AUDITOR: frozenset(
-        _EVERYONE_READS | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF}
+        _EVERYONE_READS
+        | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
     ),
 }
 

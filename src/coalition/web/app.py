@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coalition import __version__
 from coalition.errors import CoalitionError
+from coalition.ledger.integrator import Integrator
 from coalition.settings import Settings
 from coalition.store.db import make_engine
 from coalition.store.uow import UnitOfWork, uow_factory
@@ -38,9 +40,27 @@ SECURITY_HEADERS = {
 def create_app(
     settings: Settings | None = None,
     uow: Callable[[], UnitOfWork] | None = None,
+    *,
+    background: bool = False,
 ) -> FastAPI:
+    """The application; with ``background``, it also runs the ledger's integrator (the
+    served node does; tests and tools that build an app for a moment do not)."""
     settings = settings or Settings()
+    factory = uow or uow_factory(make_engine(settings.effective_database_url))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        integrator = Integrator(factory, settings) if background else None
+        if integrator is not None:
+            integrator.start()
+        try:
+            yield
+        finally:
+            if integrator is not None:
+                integrator.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Coalition",
         version=__version__,
         summary="Joint R&D of allied defence laboratories: agreements, projects, people.",
@@ -49,7 +69,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.uow_factory = uow or uow_factory(make_engine(settings.effective_database_url))
+    app.state.uow_factory = factory
 
     app.add_middleware(
         SessionMiddleware,
@@ -145,6 +165,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.audit import api as audit_api
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.ip import api as ip_api
+    from coalition.ledger import api as ledger_api
     from coalition.projects import api as projects_api
     from coalition.projects import plan_web as projects_plan_web
     from coalition.projects import web as projects_web
@@ -167,6 +188,7 @@ def _install_routes(app: FastAPI) -> None:
         techdata_api,
         exportcontrol_api,
         ip_api,
+        ledger_api,
         audit_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)

@@ -1,0 +1,72 @@
+"""API routes of the transparency ledger, for auditors and partners' tools."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import PlainTextResponse
+
+from coalition.accounts.permissions import Permission, Target
+from coalition.common.access import require
+from coalition.errors import ValidationFailed
+from coalition.ledger import keys, services
+from coalition.ledger.entries import decode_entry
+from coalition.ledger.note import Verifier
+from coalition.settings import Settings
+from coalition.web.deps import ApiPrincipal, UowDep
+
+router = APIRouter(tags=["ledger"])
+
+
+def _verifier(request: Request) -> Verifier:
+    settings: Settings = request.app.state.settings
+    return keys.load_signer(settings.effective_ledger_key_file, settings.ledger_origin).verifier
+
+
+@router.get("/ledger/checkpoint", response_class=PlainTextResponse)
+def checkpoint(actor: ApiPrincipal, request: Request) -> str:
+    """The latest checkpoint this node signed: a C2SP signed note."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    settings: Settings = request.app.state.settings
+    signed = services.read_signed(settings.ledger_checkpoint_file, _verifier(request))
+    if signed is None:
+        raise ValidationFailed.of("checkpoint", "no checkpoint is signed yet")
+    return signed.note
+
+
+@router.get("/ledger/public-key", response_class=PlainTextResponse)
+def public_key(actor: ApiPrincipal, request: Request) -> str:
+    """The log's verifier key, ``name+hexkeyid+base64key``."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    return _verifier(request).encoded() + "\n"
+
+
+@router.get("/ledger/entries/{index}")
+def entry(actor: ApiPrincipal, uow: UowDep, index: int) -> dict[str, Any]:
+    """One entry: its exact leaf bytes (base64) and their decoded content."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    data = services.entry(uow, index)
+    return {"index": index, "entry": base64.b64encode(data).decode(), "decoded": decode_entry(data)}
+
+
+@router.get("/ledger/proof/{index}", response_class=PlainTextResponse)
+def proof(actor: ApiPrincipal, uow: UowDep, request: Request, index: int) -> str:
+    """A receipt for the entry: C2SP tlog-proof against the latest signed checkpoint."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    settings: Settings = request.app.state.settings
+    return services.receipt(uow, _verifier(request), settings.ledger_checkpoint_file, index)
+
+
+@router.get("/ledger/consistency")
+def consistency(
+    actor: ApiPrincipal,
+    uow: UowDep,
+    size1: Annotated[int, Query(alias="from", ge=0)],
+    size2: Annotated[int, Query(alias="to", ge=0)],
+) -> dict[str, Any]:
+    """The consistency proof between two tree sizes, base64 hashes."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    hashes = services.consistency(uow, size1, size2)
+    return {"from": size1, "to": size2, "proof": [base64.b64encode(h).decode() for h in hashes]}

@@ -1,0 +1,52 @@
+"""The ledger's API: what an auditor reads, and that others may not."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi.testclient import TestClient
+
+from coalition.accounts.permissions import Principal, Role
+from coalition.ledger import keys, merkle, services
+from coalition.ledger.log import DbNodes
+from coalition.ledger.verify import verify_receipt
+from coalition.settings import Settings
+from tests.api.conftest import login
+from tests.conftest import UowFactory
+from tests.factories import make_account
+
+
+def test_an_auditor_reads_checkpoint_entries_receipts_and_consistency(
+    client: TestClient, uow: UowFactory, operator: Principal, settings: Settings
+) -> None:
+    make_account(uow, operator, "inspector", Role.AUDITOR)
+    signer = keys.keygen(settings.effective_ledger_key_file, settings.ledger_origin)
+    signed = services.sign_checkpoint(uow(), signer, settings.ledger_checkpoint_file)
+    size = signed.checkpoint.size
+    assert size > 2
+
+    login(client, "inspector")
+    note = client.get("/api/v1/ledger/checkpoint")
+    assert note.status_code == 200 and note.text == signed.note
+    key = client.get("/api/v1/ledger/public-key").text.strip()
+    assert key == signer.verifier.encoded()
+
+    entry = client.get(f"/api/v1/ledger/entries/{size - 1}").json()
+    assert entry["decoded"]["tag"] == "accounts:account:create"
+    receipt = client.get(f"/api/v1/ledger/proof/{size - 1}").text
+    verified = verify_receipt(receipt, base64.b64decode(entry["entry"]), signer.verifier)
+    assert verified.checkpoint.size == size
+
+    proof = client.get("/api/v1/ledger/consistency", params={"from": 1, "to": size}).json()
+    hashes = [base64.b64decode(h) for h in proof["proof"]]
+    with uow() as unit:
+        first = merkle.root_hash(DbNodes(unit.session), 1)
+    merkle.verify_consistency(1, size, first, signed.checkpoint.root, hashes)
+    assert client.get("/api/v1/ledger/entries/999999").status_code == 404
+
+
+def test_others_may_not_read_the_ledger(client: TestClient) -> None:
+    login(client, "reader")
+    answer = client.get("/api/v1/ledger/entries/0")
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("application/problem+json")
