@@ -80,6 +80,18 @@ def test_checkpoints_receipts_and_offline_verification(
     assert hashes and all(len(base64.b64decode(h)) == 32 for h in hashes)
     assert "OK" in ok(capsys, "ledger", "audit")
 
+    tiles = ready / "tiles"
+    assert "files written" in ok(capsys, "ledger", "export-tiles", str(tiles))
+    assert "recomputed from the tiles" in ok(
+        capsys, "ledger", "verify", "--key", key, "--tiles", str(tiles)
+    )
+    bundle = tiles / "tile" / "entries" / f"000.p/{newer}"
+    data = bytearray(bundle.read_bytes())
+    data[-3] ^= 1  # a byte of the last entry
+    bundle.write_bytes(bytes(data))
+    code, _, err = run(capsys, "ledger", "verify", "--key", key, "--tiles", str(tiles))
+    assert code == 1 and f"first bad index {int(newer) - 1}" in err
+
 
 def test_a_node_restored_from_an_older_database_refuses_to_start(
     ready: Path,  # noqa: F811

@@ -13,7 +13,12 @@ from coalition.cli.context import settings, uow
 from coalition.errors import ValidationFailed
 from coalition.ledger import keys, services
 from coalition.ledger.note import NoteError, Verifier, parse_verifier
-from coalition.ledger.verify import VerificationError, verify_checkpoint, verify_receipt
+from coalition.ledger.verify import (
+    VerificationError,
+    audit_tiles,
+    verify_checkpoint,
+    verify_receipt,
+)
 
 
 def _verifier() -> Verifier:
@@ -80,6 +85,14 @@ def register(app: typer.Typer) -> None:
         for value in services.consistency(uow(), size1, size2):
             typer.echo(base64.b64encode(value).decode())
 
+    @ledger.command("export-tiles")
+    def export_tiles(folder: Path) -> None:
+        """Write the log, as of the latest checkpoint, as C2SP tlog-tiles files in FOLDER."""
+        written = services.export_tiles(
+            uow(), _verifier(), settings().ledger_checkpoint_file, folder
+        )
+        typer.echo(f"{written} files written to {folder}")
+
     @ledger.command("verify")
     def verify(
         key: Annotated[str, typer.Option(help="The log's verifier key (name+id+key).")],
@@ -94,11 +107,28 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option(help="A witness's verifier key (repeat).")
         ] = None,
         quorum: Annotated[int, typer.Option(min=0, help="Cosignatures needed.")] = 0,
+        tiles: Annotated[
+            Path | None,
+            typer.Option(help="A folder of exported tiles: recompute the whole log."),
+        ] = None,
     ) -> None:
-        """Check offline: a checkpoint's signature and witness quorum, or a receipt."""
+        """Check offline: a checkpoint's signature and witness quorum, a receipt, or a whole
+        exported log."""
         (log_key,) = _keys([key], "key")
         witnesses = _keys(witness or [], "witness")
         try:
+            if tiles is not None:
+                result = audit_tiles(tiles, log_key)
+                if result.first_bad_index is not None:
+                    raise ValidationFailed.of(
+                        "tiles",
+                        f"{result.problem} (first bad index {result.first_bad_index})",
+                    )
+                typer.echo(
+                    f"OK: {result.checkpoint.origin} at size {result.checkpoint.size}, "
+                    "recomputed from the tiles"
+                )
+                return
             if receipt is not None:
                 if entry is None:
                     raise ValidationFailed.of("entry", "a receipt is checked against its entry")

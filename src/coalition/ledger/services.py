@@ -12,10 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalition.errors import Conflict, NotFound, ValidationFailed
-from coalition.ledger import log, merkle
+from coalition.ledger import log, merkle, tiles
 from coalition.ledger.models import LedgerEntry
 from coalition.ledger.note import (
     Checkpoint,
@@ -158,3 +159,23 @@ def consistency(uow: UnitOfWork, size1: int, size2: int) -> list[bytes]:
                 "to", f"sizes must satisfy 0 <= from <= to <= {size} (the tree's size)"
             )
         return log.consistency(uow.session, size1, size2)
+
+
+def export_tiles(uow: UnitOfWork, verifier: Verifier, checkpoint_file: Path, folder: Path) -> int:
+    """Write the log as of the latest signed checkpoint as C2SP tlog-tiles in ``folder``."""
+    signed = read_signed(checkpoint_file, verifier)
+    if signed is None:
+        raise ValidationFailed.of("checkpoint", "no checkpoint is signed yet")
+    with uow:
+        session = uow.session
+        nodes = log.DbNodes(session)
+
+        def entries(start: int, end: int) -> list[bytes]:
+            rows = session.scalars(
+                select(LedgerEntry.entry)
+                .where(LedgerEntry.index >= start, LedgerEntry.index < end)
+                .order_by(LedgerEntry.index)
+            )
+            return [bytes(r) for r in rows]
+
+        return tiles.write(folder, signed.checkpoint.size, nodes, entries, signed.note)

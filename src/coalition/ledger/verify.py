@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from pathlib import Path
 
-from coalition.ledger import merkle
+from coalition.ledger import merkle, tiles
 from coalition.ledger.note import (
     Checkpoint,
     NoteError,
@@ -127,3 +128,60 @@ def _b64(text: str, what: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise VerificationError(f"receipt: {what} is not base64") from exc
+
+
+@dataclass(frozen=True)
+class TileAudit:
+    checkpoint: Checkpoint
+    #: The first entry index from which the files do not make the checkpointed log.
+    first_bad_index: int | None
+    problem: str | None = None
+
+
+def audit_tiles(folder: Path, log_key: Verifier) -> TileAudit:
+    """Recompute the log from exported tiles: check the checkpoint's signature, rebuild the
+    tree from the entry bundles, compare every tile, and compare the root."""
+    try:
+        note = (folder / "checkpoint").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VerificationError(f"tiles: no checkpoint in {folder} ({exc})") from exc
+    checkpoint = verify_checkpoint(note, log_key).checkpoint
+    size = checkpoint.size
+    tree = merkle.MemoryTree()
+    for index in range(0, size, tiles.WIDTH):
+        width = min(tiles.WIDTH, size - index)
+        path = folder / tiles.entries_path(index // tiles.WIDTH, width)
+        try:
+            bundle = tiles.unbundle(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            return TileAudit(checkpoint, index, f"{path}: {exc}")
+        if len(bundle) != width:
+            return TileAudit(
+                checkpoint,
+                index + min(len(bundle), width),
+                f"{path}: {len(bundle)} entries, not {width}",
+            )
+        for entry in bundle:
+            tree.append(merkle.leaf_hash(entry))
+    bad: tuple[int, int, str] | None = None
+    for level, index, width in tiles.tiles_for(size):
+        path = folder / tiles.tile_path(level, index, width)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return TileAudit(
+                checkpoint, (index * tiles.WIDTH) << (tiles.HEIGHT * level), f"{path}: {exc}"
+            )
+        merkle_level = tiles.HEIGHT * level
+        for offset in range(width):
+            node = index * tiles.WIDTH + offset
+            if data[offset * 32 : offset * 32 + 32] != tree.node(merkle_level, node):
+                place = (merkle_level, node << merkle_level)
+                if bad is None or place < bad[:2]:
+                    bad = (*place, f"{path}: hash {offset} does not match the entries")
+                break
+    if bad is not None:
+        return TileAudit(checkpoint, bad[1], bad[2])
+    if tree.root() != checkpoint.root:
+        return TileAudit(checkpoint, 0, "the entries do not lead to the checkpoint's root")
+    return TileAudit(checkpoint, None)
