@@ -61,6 +61,20 @@ class Settings(BaseSettings):
     ledger_checkpoint_interval_seconds: int = Field(
         default=300, ge=0, description="How often the server signs a checkpoint (0: never)."
     )
+    witness_name: str = Field(
+        default="coalition.example/witness",
+        pattern=r"^[^\s+]+$",
+        description="The name this node cosigns with when it witnesses partners' logs.",
+    )
+    witness_key_file: Path | None = Field(
+        default=None,
+        description="The witness signing key; default: keys/witness.key in the data directory.",
+    )
+    witness_logs: str = Field(
+        default="",
+        description="Verifier keys (name+id+key) of the partner logs this node witnesses, "
+        "separated by spaces or commas.",
+    )
     ledger_key_file: Path | None = Field(
         default=None,
         description="The ledger's signing key; default: keys/ledger.key in the data directory.",
@@ -93,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def effective_ledger_key_file(self) -> Path:
         return self.ledger_key_file or self.data_dir / "keys" / "ledger.key"
+
+    @property
+    def effective_witness_key_file(self) -> Path:
+        return self.witness_key_file or self.data_dir / "keys" / "witness.key"
 
     @property
     def ledger_checkpoint_file(self) -> Path:

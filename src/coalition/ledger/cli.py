@@ -51,6 +51,13 @@ def register(app: typer.Typer) -> None:
         signer = keys.keygen(config.effective_ledger_key_file, config.ledger_origin)
         typer.echo(signer.verifier.encoded())
 
+    @ledger.command("witness-keygen")
+    def witness_keygen() -> None:
+        """Create this node's witness key (mode 0600), once; print its verifier key."""
+        config = settings()
+        signer = keys.keygen(config.effective_witness_key_file, config.witness_name)
+        typer.echo(signer.verifier.encoded())
+
     @ledger.command("public-key")
     def public_key() -> None:
         """Print the verifier key, name+hexkeyid+base64key, for partners and witnesses."""

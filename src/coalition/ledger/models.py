@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary
+from sqlalchemy import BigInteger, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.store.base import Base, utcnow
@@ -47,3 +47,14 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     root: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WitnessState(Base):
+    """What this node, as a witness, last cosigned for a partner's log: the next checkpoint
+    must extend it (compare-and-swap on ``size``)."""
+
+    __tablename__ = "witness_state"
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -166,6 +166,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.ip import api as ip_api
     from coalition.ledger import api as ledger_api
+    from coalition.ledger import witness_api
     from coalition.projects import api as projects_api
     from coalition.projects import plan_web as projects_plan_web
     from coalition.projects import web as projects_web
@@ -192,6 +193,7 @@ def _install_routes(app: FastAPI) -> None:
         audit_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
+    app.include_router(witness_api.router)
     for module in (
         accounts_web,
         dashboard,

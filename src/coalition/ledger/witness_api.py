@@ -1,0 +1,42 @@
+"""The C2SP tlog-witness endpoint of this node: ``POST /witness/add-checkpoint``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, Response
+
+from coalition.ledger import keys
+from coalition.ledger.note import NoteError, parse_verifier
+from coalition.ledger.witness import MAX_BODY, WitnessError, add_checkpoint
+from coalition.settings import Settings
+
+router = APIRouter(tags=["ledger"])
+
+
+@router.post("/witness/add-checkpoint", response_class=PlainTextResponse)
+async def witness_add_checkpoint(request: Request) -> Response:
+    """Cosign a partner log's checkpoint that extends the one last cosigned for its origin
+    (C2SP tlog-witness). Answers with the cosignature line, or the protocol's status."""
+    settings: Settings = request.app.state.settings
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("request too large\n", status_code=400)
+    try:
+        logs = {
+            v.name: v
+            for v in (parse_verifier(k) for k in settings.witness_logs.replace(",", " ").split())
+        }
+        witness = keys.load_signer(settings.effective_witness_key_file, settings.witness_name)
+    except NoteError as exc:
+        return PlainTextResponse(f"witness misconfigured: {exc}\n", status_code=500)
+    uow = request.app.state.uow_factory()
+    try:
+        line = await run_in_threadpool(add_checkpoint, uow, witness, logs, body)
+    except WitnessError as exc:
+        if exc.body is not None:
+            return Response(exc.body, status_code=exc.status, media_type="text/x.tlog.size")
+        return PlainTextResponse(exc.message + "\n", status_code=exc.status)
+    return PlainTextResponse(line)
