@@ -12,11 +12,11 @@ transaction integrates its own entries before it commits.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, text, tuple_, update
+from sqlalchemy import and_, delete, event, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from coalition.audit.models import Event
@@ -25,6 +25,7 @@ from coalition.ledger.entries import encode_entry
 from coalition.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerPending
 from coalition.store.base import utcnow
 
+_PENDING = "coalition.ledger_pending"
 #: PostgreSQL advisory lock key of the integrator ("CLEDGER" as digits).
 INTEGRATOR_LOCK = 0x434C4544474552
 BATCH = 1000
@@ -51,16 +52,21 @@ def _pending_entries(session: Session, flush_context: Any, instances: Any) -> No
                     salt=salt,
                 )
             )
+            session.info[_PENDING] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _integrate_on_sqlite(session: Session) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+    if not session.info.get(_PENDING) or session.get_bind().dialect.name != "sqlite":
         return
     session.flush()
-    if session.scalar(select(func.count()).select_from(LedgerPending)):
-        integrate(session)
+    session.info.pop(_PENDING, None)
+    integrate(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 class DbNodes:
@@ -72,15 +78,23 @@ class DbNodes:
         self.cache: dict[tuple[int, int], bytes] = {}
 
     def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
-        wanted = [k for k in keys if k not in self.cache]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            for level, index, value in self.session.execute(
-                select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-                    tuple_(LedgerNode.level, LedgerNode.index).in_(chunk)
-                )
-            ):
-                self.cache[(level, index)] = bytes(value)
+        by_level: dict[int, list[int]] = {}
+        for level, index in keys:
+            if (level, index) not in self.cache:
+                by_level.setdefault(level, []).append(index)
+        if not by_level:
+            return
+        # One query; per level an IN list, which both databases answer from the key.
+        condition = or_(
+            *(
+                and_(LedgerNode.level == level, LedgerNode.index.in_(indexes))
+                for level, indexes in by_level.items()
+            )
+        )
+        for level, index, value in self.session.execute(
+            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(condition)
+        ):
+            self.cache[(level, index)] = bytes(value)
 
     def __call__(self, level: int, index: int) -> bytes:
         key = (level, index)
@@ -96,8 +110,10 @@ class DbNodes:
 
 
 def head(session: Session) -> tuple[int, bytes]:
-    row = session.get(LedgerHead, 1)
-    return (0, merkle.EMPTY_ROOT) if row is None else (row.size, bytes(row.root))
+    row = session.execute(
+        select(LedgerHead.size, LedgerHead.root).where(LedgerHead.id == 1)
+    ).first()
+    return (0, merkle.EMPTY_ROOT) if row is None else (int(row.size), bytes(row.root))
 
 
 def integrate(session: Session, limit: int = BATCH) -> int:
@@ -116,7 +132,7 @@ def integrate(session: Session, limit: int = BATCH) -> int:
     entries: list[dict[str, Any]] = []
     for offset, row in enumerate(pending):
         index = size + offset
-        leaf = merkle.leaf_hash(row.entry)
+        leaf = merkle.leaf_hash(bytes(row.entry))
         entries.append({"index": index, "entry": row.entry, "salt": row.salt})
         nodes.cache[(0, index)] = leaf
         new_nodes.append({"level": 0, "index": index, "hash": leaf})
@@ -151,12 +167,29 @@ def _right_edge(size: int) -> list[tuple[int, int]]:
     return keys
 
 
+def _needed(build: Callable[[merkle.NodeSource], object]) -> list[tuple[int, int]]:
+    """The stored nodes a proof reads: which ones depends only on the sizes and index, so a
+    dry run with placeholder hashes finds them, and one query fetches them all."""
+    keys: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        keys.append((level, index))
+        return bytes(merkle.HASH_SIZE)
+
+    build(record)
+    return keys
+
+
 def inclusion(session: Session, index: int, size: int) -> list[bytes]:
-    return merkle.inclusion_proof(DbNodes(session), index, size)
+    nodes = DbNodes(session)
+    nodes.prefetch(_needed(lambda n: merkle.inclusion_proof(n, index, size)))
+    return merkle.inclusion_proof(nodes, index, size)
 
 
 def consistency(session: Session, size1: int, size2: int) -> list[bytes]:
-    return merkle.consistency_proof(DbNodes(session), size1, size2)
+    nodes = DbNodes(session)
+    nodes.prefetch(_needed(lambda n: merkle.consistency_proof(n, size1, size2)))
+    return merkle.consistency_proof(nodes, size1, size2)
 
 
 @dataclass(frozen=True)
