@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from coalition.accounts.permissions import Principal, Role
 from coalition.ledger import keys, merkle, services
-from coalition.ledger.log import DbNodes
+from coalition.ledger.log import DbNodes, integrate
 from coalition.ledger.verify import verify_receipt
 from coalition.settings import Settings
 from tests.api.conftest import login
@@ -43,6 +43,17 @@ def test_an_auditor_reads_checkpoint_entries_receipts_and_consistency(
         first = merkle.root_hash(DbNodes(unit.session), 1)
     merkle.verify_consistency(1, size, first, signed.checkpoint.root, hashes)
     assert client.get("/api/v1/ledger/entries/999999").status_code == 404
+
+    with uow() as unit:  # no background integrator runs in the test client
+        unit.for_writing()
+        integrate(unit.session)
+        unit.commit()
+    found = client.get("/api/v1/ledger/entries", params={"tag": "accounts:login"}).json()
+    assert found["total"] >= 1
+    assert all(row["tag"].startswith("accounts:login") for row in found["items"])
+    assert found["items"][0]["actor"] == "inspector"
+    page = client.get("/ledger")
+    assert page.status_code == 200 and "Transparency ledger" in page.text
 
 
 def test_others_may_not_read_the_ledger(client: TestClient) -> None:

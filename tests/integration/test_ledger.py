@@ -146,3 +146,16 @@ def test_the_background_integrator_catches_up_within_its_interval(
     with uow() as unit:
         assert audit(unit.session).first_bad_index is None
     engine.dispose()
+
+
+def test_sqlite_integrates_at_commit_and_postgresql_leaves_it_to_the_integrator(
+    uow: UowFactory, operator: Principal, backend: str
+) -> None:
+    _integrated(uow)
+    _labs(uow, operator, 2)
+    if backend == "sqlite":  # writers are serialised anyway: each integrates its own entries
+        assert _count(uow, LedgerPending) == 0
+        with uow() as unit:
+            assert head(unit.session)[0] == _count(uow, LedgerEntry) > 0
+    else:  # writers never wait on the tree: their entries wait for the integrator
+        assert _count(uow, LedgerPending) == 3

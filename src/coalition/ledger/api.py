@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,12 +11,13 @@ from starlette.responses import PlainTextResponse
 
 from coalition.accounts.permissions import Permission, Target
 from coalition.common.access import require
+from coalition.common.paging import Page
 from coalition.errors import ValidationFailed
 from coalition.ledger import keys, services
 from coalition.ledger.entries import decode_entry
 from coalition.ledger.note import Verifier
 from coalition.settings import Settings
-from coalition.web.deps import ApiPrincipal, UowDep
+from coalition.web.deps import ApiPrincipal, PageDep, UowDep
 
 router = APIRouter(tags=["ledger"])
 
@@ -41,6 +43,23 @@ def public_key(actor: ApiPrincipal, request: Request) -> str:
     """The log's verifier key, ``name+hexkeyid+base64key``."""
     require(actor, Permission.LEDGER_READ, Target.node())
     return _verifier(request).encoded() + "\n"
+
+
+@router.get("/ledger/entries")
+def search_entries(
+    actor: ApiPrincipal,
+    uow: UowDep,
+    page: PageDep,
+    who: Annotated[str | None, Query(max_length=120, description="The actor.")] = None,
+    tag: Annotated[str | None, Query(max_length=80, description="A tag prefix.")] = None,
+    object_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[services.EntryRow]:
+    """Entries by actor, tag prefix, object and time, newest first."""
+    return services.search_entries(
+        uow, actor, page, who=who, tag=tag, object_id=object_id, since=since, until=until
+    )
 
 
 @router.get("/ledger/entries/{index}")

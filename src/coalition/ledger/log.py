@@ -50,6 +50,7 @@ def _pending_entries(session: Session, flush_context: Any, instances: Any) -> No
                         salt=salt,
                     ),
                     salt=salt,
+                    event=obj,
                 )
             )
             session.info[_PENDING] = True
@@ -57,11 +58,11 @@ def _pending_entries(session: Session, flush_context: Any, instances: Any) -> No
 
 @event.listens_for(Session, "before_commit")
 def _integrate_on_sqlite(session: Session) -> None:
-    if not session.info.get(_PENDING) or session.get_bind().dialect.name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
         return
-    session.flush()
-    session.info.pop(_PENDING, None)
-    integrate(session)
+    session.flush()  # first: the flush is what writes this transaction's entries
+    if session.info.pop(_PENDING, False):
+        integrate(session)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -133,7 +134,9 @@ def integrate(session: Session, limit: int = BATCH) -> int:
     for offset, row in enumerate(pending):
         index = size + offset
         leaf = merkle.leaf_hash(bytes(row.entry))
-        entries.append({"index": index, "entry": row.entry, "salt": row.salt})
+        entries.append(
+            {"index": index, "entry": row.entry, "salt": row.salt, "event_id": row.event_id}
+        )
         nodes.cache[(0, index)] = leaf
         new_nodes.append({"level": 0, "index": index, "hash": leaf})
         level, at = 0, index

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.audit.models import Event
 from coalition.store.base import Base, utcnow
 
 
@@ -21,7 +22,10 @@ class LedgerPending(Base):
     )
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     salt: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The event the entry records (the node's own, readable record of the change).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    event: Mapped[Event | None] = relationship()
 
 
 class LedgerEntry(Base):
@@ -30,6 +34,7 @@ class LedgerEntry(Base):
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     #: Kept beside the entry (never in it): with the event, it proves a field's value.
     salt: Mapped[bytes] = mapped_column(LargeBinary)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     integrated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

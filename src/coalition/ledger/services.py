@@ -10,14 +10,20 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coalition.accounts.permissions import Permission, Principal, Target
+from coalition.audit.models import Event
+from coalition.common.access import require
+from coalition.common.paging import Page, PageRequest
 from coalition.errors import Conflict, NotFound, ValidationFailed
 from coalition.ledger import log, merkle, tiles
-from coalition.ledger.models import LedgerEntry
+from coalition.ledger.models import LedgerEntry, LedgerPending
 from coalition.ledger.note import (
     Checkpoint,
     NoteError,
@@ -179,3 +185,103 @@ def export_tiles(uow: UnitOfWork, verifier: Verifier, checkpoint_file: Path, fol
             return [bytes(r) for r in rows]
 
         return tiles.write(folder, signed.checkpoint.size, nodes, entries, signed.note)
+
+
+# --- the auditor's view -------------------------------------------------------------------
+
+
+class EntryRow(BaseModel):
+    index: int
+    at: datetime
+    actor: str
+    tag: str
+    object_type: str
+    object_id: str
+
+
+class LedgerStatus(BaseModel):
+    size: int
+    root: str
+    pending: int
+    checkpoint_size: int | None
+    checkpoint_note: str | None
+
+
+def status(
+    uow: UnitOfWork, actor: Principal, verifier: Verifier | None, checkpoint_file: Path
+) -> LedgerStatus:
+    require(actor, Permission.LEDGER_READ, Target.node())
+    signed = read_signed(checkpoint_file, verifier) if verifier is not None else None
+    with uow:
+        size, root = log.head(uow.session)
+        pending = uow.session.scalar(select(func.count()).select_from(LedgerPending)) or 0
+    return LedgerStatus(
+        size=size,
+        root=base64.b64encode(root).decode(),
+        pending=pending,
+        checkpoint_size=signed.checkpoint.size if signed else None,
+        checkpoint_note=signed.note if signed else None,
+    )
+
+
+def search_entries(
+    uow: UnitOfWork,
+    actor: Principal,
+    page: PageRequest,
+    *,
+    who: str | None = None,
+    tag: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[EntryRow]:
+    """Entries by actor, tag (a prefix such as ``accounts:login``), object and time,
+    newest first."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    query = (
+        select(
+            LedgerEntry.index,
+            Event.at,
+            Event.actor,
+            Event.tag,
+            Event.object_type,
+            Event.object_id,
+        )
+        .join(Event, Event.id == LedgerEntry.event_id)
+        .order_by(LedgerEntry.index.desc())
+    )
+    if who:
+        query = query.where(Event.actor == who)
+    if tag:
+        query = query.where(Event.tag.like(like_prefix(tag), escape="\\"))
+    if object_id:
+        query = query.where(Event.object_id == object_id)
+    if since:
+        query = query.where(Event.at >= since)
+    if until:
+        query = query.where(Event.at < until)
+    with uow:
+        session = uow.session
+        total = (
+            session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        )
+        rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
+    return Page(
+        items=[
+            EntryRow(index=r[0], at=r[1], actor=r[2], tag=r[3], object_type=r[4], object_id=r[5])
+            for r in rows
+        ],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def run_audit(uow: UnitOfWork, actor: Principal) -> log.AuditResult:
+    require(actor, Permission.LEDGER_READ, Target.node())
+    with uow:
+        return log.audit(uow.session)
+
+
+def like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

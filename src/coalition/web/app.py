@@ -166,6 +166,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.ip import api as ip_api
     from coalition.ledger import api as ledger_api
+    from coalition.ledger import web as ledger_web
     from coalition.ledger import witness_api
     from coalition.projects import api as projects_api
     from coalition.projects import plan_web as projects_plan_web
@@ -203,5 +204,6 @@ def _install_routes(app: FastAPI) -> None:
         projects_web,
         projects_plan_web,
         techdata_web,
+        ledger_web,
     ):
         app.include_router(module.router)

@@ -25,9 +25,15 @@ def upgrade() -> None:
         sa.Column("index", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("entry", sa.LargeBinary(), nullable=False),
         sa.Column("salt", sa.LargeBinary(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
         sa.Column("integrated_at", coalition.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name=op.f("fk_ledger_entries_event_id_events")
+        ),
         sa.PrimaryKeyConstraint("index", name=op.f("pk_ledger_entries")),
     )
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_entries_event_id"), ["event_id"], unique=False)
     op.create_table(
         "ledger_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,7 +58,11 @@ def upgrade() -> None:
         ),
         sa.Column("entry", sa.LargeBinary(), nullable=False),
         sa.Column("salt", sa.LargeBinary(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
         sa.Column("created_at", coalition.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name=op.f("fk_ledger_pending_event_id_events")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_pending")),
     )
     # ### end Alembic commands ###
@@ -63,5 +73,7 @@ def downgrade() -> None:
     op.drop_table("ledger_pending")
     op.drop_table("ledger_nodes")
     op.drop_table("ledger_head")
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_event_id"))
     op.drop_table("ledger_entries")
     # ### end Alembic commands ###
