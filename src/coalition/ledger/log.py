@@ -12,18 +12,20 @@ transaction integrates its own entries before it commits.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, event, insert, or_, select, text, update
+from sqlalchemy import and_, event, or_, select, text
 from sqlalchemy.orm import Session
 
 from coalition.audit.models import Event
 from coalition.ledger import merkle
 from coalition.ledger.entries import encode_entry
 from coalition.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerPending
-from coalition.store.base import utcnow
+from coalition.store.base import Base, utcnow
 
 _PENDING = "coalition.ledger_pending"
 #: PostgreSQL advisory lock key of the integrator ("CLEDGER" as digits).
@@ -117,18 +119,37 @@ def head(session: Session) -> tuple[int, bytes]:
     return (0, merkle.EMPTY_ROOT) if row is None else (int(row.size), bytes(row.root))
 
 
+#: Per database (its engine or connection): the tree's size, root and right edge after the
+#: last integration in this process. Reused only when the head still has that size and
+#: root; the root is a hash of the right edge, so a match means the edge is right.
+_edges: weakref.WeakKeyDictionary[object, tuple[int, bytes, dict[tuple[int, int], bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+_edges_lock = threading.Lock()
+
+
 def integrate(session: Session, limit: int = BATCH) -> int:
     """Give up to ``limit`` pending entries their indexes; returns how many. Call inside a
     writing transaction (the caller commits)."""
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTEGRATOR_LOCK})
-    pending = session.scalars(select(LedgerPending).order_by(LedgerPending.id).limit(limit)).all()
+    pending = session.execute(
+        select(LedgerPending.id, LedgerPending.entry, LedgerPending.salt, LedgerPending.event_id)
+        .order_by(LedgerPending.id)
+        .limit(limit)
+    ).all()
     if not pending:
         return 0
-    size, _ = head(session)
+    size, old_root = head(session)
     nodes = DbNodes(session)
     # The right edge of the tree: the perfect subtrees a new leaf can complete.
-    nodes.prefetch(_right_edge(size))
+    with _edges_lock:
+        known = _edges.get(bind)
+    if known is not None and known[0] == size and known[1] == old_root:
+        nodes.cache.update(known[2])
+    else:
+        nodes.prefetch(_right_edge(size))
     new_nodes: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     for offset, row in enumerate(pending):
@@ -147,15 +168,28 @@ def integrate(session: Session, limit: int = BATCH) -> int:
             new_nodes.append({"level": level, "index": at, "hash": parent})
     new_size = size + len(pending)
     root = merkle.root_hash(nodes, new_size)
-    session.execute(insert(LedgerEntry), entries)
-    session.execute(insert(LedgerNode), new_nodes)
-    session.execute(delete(LedgerPending).where(LedgerPending.id.in_([p.id for p in pending])))
-    if session.get(LedgerHead, 1) is None:
-        session.add(LedgerHead(id=1, size=new_size, root=root))
+    tables = Base.metadata.tables
+    session.execute(tables["ledger_entries"].insert(), entries)
+    session.execute(tables["ledger_nodes"].insert(), new_nodes)
+    session.execute(
+        tables["ledger_pending"]
+        .delete()
+        .where(tables["ledger_pending"].c.id.in_([p.id for p in pending]))
+    )
+    if size == 0 and session.scalar(select(LedgerHead.id).where(LedgerHead.id == 1)) is None:
+        session.execute(tables["ledger_head"].insert().values(id=1, size=new_size, root=root))
     else:
         session.execute(
-            update(LedgerHead).where(LedgerHead.id == 1).values(size=new_size, root=root)
+            tables["ledger_head"]
+            .update()
+            .where(tables["ledger_head"].c.id == 1)
+            .values(size=new_size, root=root)
         )
+    edge = {key: nodes.cache[key] for key in _right_edge(new_size)}
+    with _edges_lock:
+        # Remembered now, trusted later only if the head then shows this size and root
+        # (a rolled-back transaction leaves the old head, which will not match).
+        _edges[bind] = (new_size, root, edge)
     return len(pending)
 
 
