@@ -112,10 +112,15 @@ def catalogue_of(session: Session) -> SchemeCatalogue:
     )
 
 
-def build_label(session: Session, data: LabelIn, field: str = "label") -> SecurityLabel:
+def build_label(
+    session: Session,
+    data: LabelIn,
+    field: str = "label",
+    catalogue: SchemeCatalogue | None = None,
+) -> SecurityLabel:
     """The label from its command, checked against the reference data; errors name the
     field (``label.releasable_to``...)."""
-    catalogue = catalogue_of(session)
+    catalogue = catalogue or catalogue_of(session)
     groups = set(session.scalars(select(NationGroup.code)))
     try:
         if data.banner is not None:
@@ -206,11 +211,12 @@ def create_artifact(uow: UnitOfWork, actor: Principal, data: ArtifactIn) -> Arti
             raise ValidationFailed.of("owner_organisation_id", "no organisation with this id")
         require(actor, Permission.ARTIFACT_CREATE, organisation_target(session, owner))
         _check_own_organisation(session, actor, owner)
-        label = build_label(session, data.label)
-        project = _check_project(session, data.project_id, label, data.label.scheme)
+        catalogue = catalogue_of(session)
+        label = build_label(session, data.label, catalogue=catalogue)
+        project = _check_project(session, data.project_id, label, catalogue)
         if session.scalar(select(Artifact.id).where(Artifact.reference == data.reference)):
             raise Conflict(f"reference: an artifact '{data.reference}' already exists")
-        row = intern_label(session, label, catalogue_of(session))
+        row = intern_label(session, label, catalogue)
         artifact = Artifact(
             reference=data.reference,
             title=data.title,
@@ -252,10 +258,11 @@ def relabel_artifact(
         if artifact is None:
             raise NotFound(NOT_FOUND)
         _require_on_artifact(uow, actor, Permission.ARTIFACT_RELABEL, artifact)
-        label = build_label(session, data.label)
-        _check_project(session, artifact.project_id, label, data.label.scheme)
+        catalogue = catalogue_of(session)
+        label = build_label(session, data.label, catalogue=catalogue)
+        _check_project(session, artifact.project_id, label, catalogue)
         old = artifact.label
-        row = intern_label(session, label, catalogue_of(session))
+        row = intern_label(session, label, catalogue)
         if row.id == old.id:
             raise ValidationFailed.of("label", "is the artifact's current label")
         artifact.label = row
@@ -308,13 +315,10 @@ def _seen(
     artifact = session.get(Artifact, artifact_id)
     if artifact is None:
         raise NotFound(NOT_FOUND)
-    day = today()
-    subject = listing.subject_view(session, uow.database, person_id, day).subject
-    world, _ = listing.current_world(session, uow.database)
-    fact = loaders.artifact_facts(session, [artifact])[artifact.id]
-    if not decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit:
+    seen = _metadata_request(uow, person_id, artifact)
+    if not decide(seen.request, seen.world).permit:
         raise NotFound(NOT_FOUND)
-    return artifact, _Seen(Request(subject, fact, Action.VIEW_METADATA, day), world)
+    return artifact, seen
 
 
 def list_artifacts(
@@ -542,12 +546,18 @@ def _require_on_artifact(
 
 
 def _may_know(uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact) -> bool:
+    seen = _metadata_request(uow, person_id, artifact)
+    return decide(seen.request, seen.world).permit
+
+
+def _metadata_request(uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact) -> _Seen:
+    """The person's request to know that ``artifact`` exists, in the current world."""
     session = uow.session
     day = today()
     subject = listing.subject_view(session, uow.database, person_id, day).subject
     world, _ = listing.current_world(session, uow.database)
     fact = loaders.artifact_facts(session, [artifact])[artifact.id]
-    return decide(Request(subject, fact, Action.VIEW_METADATA, day), world).permit
+    return _Seen(Request(subject, fact, Action.VIEW_METADATA, day), world)
 
 
 def _check_own_organisation(session: Session, actor: Principal, owner: Organisation) -> None:
@@ -567,14 +577,17 @@ def _check_own_organisation(session: Session, actor: Principal, owner: Organisat
 
 
 def _check_project(
-    session: Session, project_id: uuid.UUID | None, label: SecurityLabel, scheme: str
+    session: Session,
+    project_id: uuid.UUID | None,
+    label: SecurityLabel,
+    catalogue: SchemeCatalogue,
 ) -> Project | None:
     if project_id is None:
         return None
     project = session.get(Project, project_id)
     if project is None:
         raise ValidationFailed.of("project_id", "no project with this id")
-    level = catalogue_of(session).get(label.scheme).level_of(label.classification).level
+    level = catalogue.get(label.scheme).level_of(label.classification).level
     if level > project.classification_ceiling:
         raise ValidationFailed.of(
             "label.classification",
