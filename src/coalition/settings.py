@@ -75,10 +75,30 @@ class Settings(BaseSettings):
         description="Verifier keys (name+id+key) of the partner logs this node witnesses, "
         "separated by spaces or commas.",
     )
+    ledger_witnesses: str = Field(
+        default="",
+        description="The witnesses this node asks to cosign its checkpoints: entries "
+        "separated by ';' or new lines, each the witness's verifier key (name+id+key) and "
+        "its tlog-witness URL prefix (add-checkpoint is appended), separated by a space.",
+    )
+    ledger_witness_quorum: int = Field(
+        default=0,
+        ge=0,
+        description="How many of the configured witnesses must cosign a checkpoint before "
+        "the auditor's page calls it verified.",
+    )
     ledger_key_file: Path | None = Field(
         default=None,
         description="The ledger's signing key; default: keys/ledger.key in the data directory.",
     )
+
+    @field_validator("ledger_witnesses")
+    @classmethod
+    def _witnesses_parse(cls, value: str) -> str:
+        from coalition.ledger.cosigning import parse_witnesses  # the settings load first
+
+        parse_witnesses(value)
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -52,8 +52,35 @@ def test_an_auditor_reads_checkpoint_entries_receipts_and_consistency(
     assert found["total"] >= 1
     assert all(row["tag"].startswith("accounts:login") for row in found["items"])
     assert found["items"][0]["actor"] == "inspector"
+    assert found["items"][0]["outcome"] == "ok"
+    refused = client.get("/api/v1/ledger/entries", params={"outcome": "bad-password"}).json()
+    assert refused["total"] == 0
     page = client.get("/ledger")
     assert page.status_code == 200 and "Transparency ledger" in page.text
+
+    state = client.get("/api/v1/ledger/status").json()
+    assert state["checkpoint_size"] == size and state["cosigners"] == []
+    assert state["verification"].startswith("verified: signed by coalition.example/ledger")
+    assert "0 of 0 witnesses" in state["verification"]
+
+
+def test_failed_log_ins_are_found_by_their_outcome(
+    client: TestClient, uow: UowFactory, operator: Principal
+) -> None:
+    make_account(uow, operator, "inspector", Role.AUDITOR)
+    failed = client.post("/api/v1/auth/login", json={"username": "inspector", "password": "wrong"})
+    assert failed.status_code == 401
+    login(client, "inspector")
+    with uow() as unit:
+        unit.for_writing()
+        integrate(unit.session)
+        unit.commit()
+    found = client.get("/api/v1/ledger/entries", params={"outcome": "bad-password"}).json()
+    assert [(r["tag"], r["actor"]) for r in found["items"]] == [
+        ("accounts:login:failed", "inspector")
+    ]
+    too_long = client.get("/api/v1/ledger/entries", params={"outcome": "x" * 41})
+    assert too_long.status_code == 422 and "outcome" in too_long.text
 
 
 def test_others_may_not_read_the_ledger(client: TestClient) -> None:

@@ -13,11 +13,16 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from coalition.accounts import login as passwords
 from coalition.accounts.permissions import Principal, Role, ScopeKind
 from coalition.accounts.schemas import AccountIn, GrantIn
 from coalition.accounts.services import create_account
+from coalition.audit.models import Event
+from coalition.ledger.entries import decode_entry
+from coalition.ledger.log import integrate
+from coalition.ledger.models import LedgerEntry
 from coalition.policy.stanag4774 import NS
 from coalition.projects.schemas import MemberIn, ParticipantIn, ProjectIn
 from coalition.projects.services import add_member, add_participant, create_project
@@ -602,3 +607,43 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
     )
     assert made.status_code == 201, made.text
     assert sorted(o["share_percent"] for o in made.json()["owners"]) == [40, 60]
+
+
+def test_every_own_view_of_an_artifact_is_a_recorded_decision_permit_or_deny(
+    client: TestClient, people: People, uow: UowFactory
+) -> None:
+    headers = login(client, "alice")
+    label = {"scheme": "USA", "originator": "USA", "banner": "SECRET//REL TO USA, GBR"}
+    created = client.post(
+        "/api/v1/artifacts", headers=headers, json=new_artifact(people.world, "TD-9", label)
+    ).json()
+    assert client.get(f"/api/v1/artifacts/{created['id']}").status_code == 200
+    login(client, "bob")
+    missing = str(uuid.uuid4())
+    assert client.get(f"/api/v1/artifacts/{created['id']}").status_code == 404
+    assert client.get(f"/api/v1/artifacts/{missing}").status_code == 404
+
+    with uow() as unit:  # PostgreSQL: the integrator's part
+        unit.for_writing()
+        integrate(unit.session)
+        unit.commit()
+    with uow() as unit:
+        rows = unit.session.execute(
+            select(Event.actor, Event.object_id, Event.details, LedgerEntry.entry)
+            .join(LedgerEntry, LedgerEntry.event_id == Event.id)
+            .where(Event.tag == "techdata:decision:view_metadata")
+            .order_by(Event.id)
+        ).all()
+    seen = [(actor, object_id, details["outcome"]) for actor, object_id, details, _ in rows]
+    assert seen == [
+        ("alice", created["id"], "permit"),
+        ("bob", created["id"], "deny"),
+        ("bob", missing, "deny"),
+    ]
+    refused = rows[1][2]
+    assert set(refused["rules"]) == set(RULES)
+    assert refused["reasons"] and not all(refused["rules"].values())
+    # In the ledger the outcome is in clear; the rules and reasons only as salted hashes.
+    fields = decode_entry(bytes(rows[1][3]))["fields"]
+    assert fields["outcome"] == "deny"
+    assert fields["rules"].startswith("sha256:") and fields["reasons"].startswith("sha256:")

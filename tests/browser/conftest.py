@@ -68,9 +68,15 @@ def _seed(uow: Callable[[], UnitOfWork], settings: Settings) -> None:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_settings(tmp_path: Path) -> Settings:
+    """The served node's settings; a test module overrides this fixture to change them."""
     # Loopback host: the session cookie is not marked Secure, so it travels over plain HTTP.
-    settings = Settings(data_dir=tmp_path, host="127.0.0.1")
+    return Settings(data_dir=tmp_path, host="127.0.0.1")
+
+
+@pytest.fixture
+def live_server(live_settings: Settings) -> Iterator[LiveServer]:
+    settings = live_settings
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     uow = uow_factory(engine)

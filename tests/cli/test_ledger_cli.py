@@ -75,10 +75,35 @@ def test_checkpoints_receipts_and_offline_verification(
     assert code == 1 and "does not verify" in err
 
     _organisation(capsys, "LAB2")
-    newer = ok(capsys, "ledger", "checkpoint").split("\n")[1]
-    hashes = ok(capsys, "ledger", "consistency", "--from", size, "--to", newer).split()
+    saved.write_text(checkpoint)
+    newer_note = ok(capsys, "ledger", "checkpoint")
+    newer = newer_note.split("\n")[1]
+    proof = ok(capsys, "ledger", "consistency", "--from", size, "--to", newer)
+    hashes = proof.split()
     assert hashes and all(len(base64.b64decode(h)) == 32 for h in hashes)
+    (ready / "newer.txt").write_text(newer_note)
+    (ready / "proof.txt").write_text(proof)
+    consistent = ok(
+        capsys,
+        *("ledger", "verify", "--key", key, "--checkpoint", str(ready / "newer.txt")),
+        *("--old", str(saved), "--proof", str(ready / "proof.txt")),
+    )
+    assert f"size {newer} extends size {size}" in consistent
+    (ready / "proof.txt").write_text(proof.replace(hashes[0], hashes[-1]) + hashes[0] + "\n")
+    code, _, err = run(
+        capsys,
+        *("ledger", "verify", "--key", key, "--checkpoint", str(ready / "newer.txt")),
+        *("--old", str(saved), "--proof", str(ready / "proof.txt")),
+    )
+    assert code == 1 and "consistency" in err
     assert "OK" in ok(capsys, "ledger", "audit")
+
+    status = ok(capsys, "ledger", "status", "--json")
+    assert f'"checkpoint_size": {newer}' in status and "verified: signed by" in status
+    found = ok(capsys, "ledger", "search", "--tag", "registry:organisation", "--json")
+    assert found.count('"tag": "registry:organisation:create"') == 2
+    code, _, err = run(capsys, "ledger", "search", "--since", "yesterday")
+    assert code != 0 and "since" in err
 
     tiles = ready / "tiles"
     assert "files written" in ok(capsys, "ledger", "export-tiles", str(tiles))

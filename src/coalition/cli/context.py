@@ -39,6 +39,11 @@ def uow() -> UnitOfWork:
     return _factory()()
 
 
+def uow_maker() -> Callable[[], UnitOfWork]:
+    """For a command that runs several use cases, each in its own unit of work."""
+    return _factory()
+
+
 def operator() -> Principal:
     """Whoever runs the CLI on the node already holds its database and keys."""
     return Principal.operator(getpass.getuser())

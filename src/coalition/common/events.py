@@ -6,6 +6,7 @@ from typing import Any
 
 from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
+from coalition.policy.engine import Decision
 from coalition.store.uow import UnitOfWork
 
 
@@ -29,6 +30,39 @@ def record_event(
             object_type=type(obj).__tablename__,
             object_id=str(getattr(obj, "id", getattr(obj, "code", ""))),
             details=_jsonable(payload),
+        )
+    )
+
+
+def record_decision(
+    uow: UnitOfWork,
+    actor: Principal,
+    source: str,
+    object_type: str,
+    object_id: str,
+    action: str,
+    decision: Decision | None,
+) -> None:
+    """Append a decision on access to an object: permit or deny in clear (the ledger keeps
+    ``outcome`` in clear), the rules' results and the failed rules' reasons as details
+    (hashed in the ledger: a reason can name caveats). ``decision`` is None for an object
+    that does not exist, recorded as a denial like any other, so that probing for ids
+    shows in the record and costs the same as being refused."""
+    if decision is None:
+        details: dict[str, Any] = {"outcome": "deny", "rules": {}, "reasons": ["no such object"]}
+    else:
+        details = {
+            "outcome": "permit" if decision.permit else "deny",
+            "rules": {rule.id: rule.passed for rule in decision.rules},
+            "reasons": [rule.reason for rule in decision.rules if not rule.passed],
+        }
+    uow.add(
+        Event(
+            actor=actor.name,
+            tag=f"{source}:decision:{action}",
+            object_type=object_type,
+            object_id=object_id,
+            details=_jsonable(details),
         )
     )
 

@@ -12,8 +12,7 @@ from starlette.responses import PlainTextResponse
 from coalition.accounts.permissions import Permission, Target
 from coalition.common.access import require
 from coalition.common.paging import Page
-from coalition.errors import ValidationFailed
-from coalition.ledger import keys, services
+from coalition.ledger import cosigning, keys, services
 from coalition.ledger.entries import decode_entry
 from coalition.ledger.note import Verifier
 from coalition.settings import Settings
@@ -28,14 +27,30 @@ def _verifier(request: Request) -> Verifier:
 
 
 @router.get("/ledger/checkpoint", response_class=PlainTextResponse)
-def checkpoint(actor: ApiPrincipal, request: Request) -> str:
-    """The latest checkpoint this node signed: a C2SP signed note."""
+def checkpoint(actor: ApiPrincipal, uow: UowDep, request: Request) -> str:
+    """The latest checkpoint this node signed, as published: a C2SP signed note with its
+    witnesses' cosignature lines."""
     require(actor, Permission.LEDGER_READ, Target.node())
     settings: Settings = request.app.state.settings
-    signed = services.read_signed(settings.ledger_checkpoint_file, _verifier(request))
-    if signed is None:
-        raise ValidationFailed.of("checkpoint", "no checkpoint is signed yet")
-    return signed.note
+    return services.published_checkpoint(
+        uow, actor, _verifier(request), settings.ledger_checkpoint_file
+    )
+
+
+@router.get("/ledger/status")
+def status(actor: ApiPrincipal, uow: UowDep, request: Request) -> services.LedgerStatus:
+    """Size, root and pending entries; the latest checkpoint, its cosigners, and whether
+    it verifies with this node's key and its witnesses' quorum."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    settings: Settings = request.app.state.settings
+    return services.status(
+        uow,
+        actor,
+        _verifier(request),
+        settings.ledger_checkpoint_file,
+        tuple(w.key for w in cosigning.configured(settings)),
+        settings.ledger_witness_quorum,
+    )
 
 
 @router.get("/ledger/public-key", response_class=PlainTextResponse)
@@ -55,10 +70,25 @@ def search_entries(
     object_id: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    outcome: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="permit or deny (decisions); ok, bad-password, throttled, ... (log-ins).",
+        ),
+    ] = None,
 ) -> Page[services.EntryRow]:
-    """Entries by actor, tag prefix, object and time, newest first."""
+    """Entries by actor, tag prefix, object, time and outcome, newest first."""
     return services.search_entries(
-        uow, actor, page, who=who, tag=tag, object_id=object_id, since=since, until=until
+        uow,
+        actor,
+        page,
+        who=who,
+        tag=tag,
+        object_id=object_id,
+        since=since,
+        until=until,
+        outcome=outcome,
     )
 
 

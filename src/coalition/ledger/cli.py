@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import base64
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coalition.cli.context import settings, uow
+from coalition.cli.context import emit, operator, settings, uow, uow_maker
+from coalition.common.paging import PageRequest
 from coalition.errors import ValidationFailed
-from coalition.ledger import keys, services
+from coalition.ledger import cosigning, keys, services
 from coalition.ledger.note import NoteError, Verifier, parse_verifier
 from coalition.ledger.verify import (
     VerificationError,
     audit_tiles,
     verify_checkpoint,
+    verify_consistency,
     verify_receipt,
 )
 
@@ -38,6 +41,21 @@ def _keys(values: list[str], option: str) -> tuple[Verifier, ...]:
         return tuple(parse_verifier(v) for v in values)
     except NoteError as exc:
         raise ValidationFailed.of(option, str(exc)) from exc
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Typer reads times without a zone; the ledger's are UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _proof_lines(text: str) -> list[bytes]:
+    hashes = []
+    for number, line in enumerate(text.split(), start=1):
+        try:
+            hashes.append(base64.b64decode(line, validate=True))
+        except ValueError as exc:
+            raise ValidationFailed.of("proof", f"line {number} is not base64") from exc
+    return hashes
 
 
 def register(app: typer.Typer) -> None:
@@ -65,11 +83,68 @@ def register(app: typer.Typer) -> None:
 
     @ledger.command("checkpoint")
     def checkpoint() -> None:
-        """Sign a checkpoint of the log as it is now and print it (a signed note)."""
+        """Sign a checkpoint of the log as it is now, ask the configured witnesses to
+        cosign it, and print it as published (a signed note with their cosignatures)."""
         config = settings()
         signer = keys.load_signer(config.effective_ledger_key_file, config.ledger_origin)
-        signed = services.sign_checkpoint(uow(), signer, config.ledger_checkpoint_file)
-        sys.stdout.write(signed.note)
+        services.sign_checkpoint(uow(), signer, config.ledger_checkpoint_file)
+        for outcome in cosigning.collect_now(uow_maker(), config):
+            if not outcome.cosigned:
+                typer.echo(f"witness {outcome.witness}: {outcome.problem}", err=True)
+        sys.stdout.write(
+            services.published_checkpoint(
+                uow(), operator(), signer.verifier, config.ledger_checkpoint_file
+            )
+        )
+
+    @ledger.command("status")
+    def status(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """The log's size and root, the latest checkpoint, its cosigners and whether it
+        verifies with this node's key and its witnesses' quorum."""
+        config = settings()
+        result = services.status(
+            uow(),
+            operator(),
+            _verifier(),
+            config.ledger_checkpoint_file,
+            tuple(w.key for w in cosigning.configured(config)),
+            config.ledger_witness_quorum,
+        )
+        emit(result, as_json)
+
+    @ledger.command("search")
+    def search(
+        who: Annotated[str | None, typer.Option(help="The actor (username).")] = None,
+        tag: Annotated[str | None, typer.Option(help="A tag prefix, e.g. accounts:login.")] = None,
+        object_id: Annotated[str | None, typer.Option("--object", help="An object's id.")] = None,
+        outcome: Annotated[
+            str | None, typer.Option(help="permit or deny (decisions), bad-password, ...")
+        ] = None,
+        since: Annotated[
+            datetime | None, typer.Option(help="From this time (UTC, ISO 8601).")
+        ] = None,
+        until: Annotated[
+            datetime | None, typer.Option(help="Before this time (UTC, ISO 8601).")
+        ] = None,
+        limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+        offset: Annotated[int, typer.Option(min=0)] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Entries by actor, tag, object, outcome and time, newest first."""
+        found = services.search_entries(
+            uow(),
+            operator(),
+            PageRequest(limit=limit, offset=offset),
+            who=who,
+            tag=tag,
+            object_id=object_id,
+            since=_utc(since),
+            until=_utc(until),
+            outcome=outcome,
+        )
+        emit(found, as_json, ["index", "at", "actor", "tag", "outcome", "object_type", "object_id"])
 
     @ledger.command("entry")
     def entry(index: Annotated[int, typer.Option("--index", min=0)]) -> None:
@@ -118,6 +193,14 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="A folder of exported tiles: recompute the whole log."),
         ] = None,
+        old: Annotated[
+            Path | None,
+            typer.Option(help="An older signed checkpoint the --checkpoint must extend."),
+        ] = None,
+        proof: Annotated[
+            Path | None,
+            typer.Option(help="The consistency proof from --old to --checkpoint, base64 lines."),
+        ] = None,
     ) -> None:
         """Check offline: a checkpoint's signature and witness quorum, a receipt, or a whole
         exported log."""
@@ -150,6 +233,11 @@ def register(app: typer.Typer) -> None:
                 verified = verify_checkpoint(
                     _read(checkpoint, "checkpoint"), log_key, witnesses, quorum
                 )
+                if old is not None:
+                    earlier = verify_checkpoint(_read(old, "old"), log_key).checkpoint
+                    hashes = _proof_lines(_read(proof, "proof") if proof else "")
+                    verify_consistency(earlier, verified.checkpoint, hashes)
+                    typer.echo(f"OK: size {verified.checkpoint.size} extends size {earlier.size}")
             else:
                 raise ValidationFailed.of("checkpoint", "give a checkpoint or a receipt")
         except VerificationError as exc:

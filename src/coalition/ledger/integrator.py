@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from coalition.ledger import keys, log, services
+from coalition.ledger import cosigning, keys, log, services
 from coalition.settings import Settings
 from coalition.store.uow import UnitOfWork
 
@@ -60,10 +60,12 @@ class Integrator:
             return
         with self._uow() as unit:
             size, _ = log.head(unit.session)
-        if size == self._signed_size:
-            return
-        signer = keys.load_signer(key_file, self._settings.ledger_origin)
-        signed = services.sign_checkpoint(
-            self._uow(), signer, self._settings.ledger_checkpoint_file
-        )
-        self._signed_size = signed.checkpoint.size
+        if size != self._signed_size:
+            signer = keys.load_signer(key_file, self._settings.ledger_origin)
+            signed = services.sign_checkpoint(
+                self._uow(), signer, self._settings.ledger_checkpoint_file
+            )
+            self._signed_size = signed.checkpoint.size
+        # Also when nothing new was signed: a witness that failed last round is asked again
+        # (one that has cosigned is not).
+        cosigning.collect_now(self._uow, self._settings)

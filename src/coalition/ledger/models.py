@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.audit.models import Event
@@ -63,3 +63,29 @@ class WitnessState(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     root: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerCheckpoint(Base):
+    """A checkpoint this node signed, as published: the signed note; its witnesses'
+    cosignatures are kept beside it as they arrive."""
+
+    __tablename__ = "ledger_checkpoints"
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerCosignature(Base):
+    """A witness's C2SP cosignature of one of this node's checkpoints, verified on receipt."""
+
+    __tablename__ = "ledger_cosignatures"
+    size: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("ledger_checkpoints.size"), primary_key=True, autoincrement=False
+    )
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: The signature line, ``— name base64(keyid ‖ timestamp ‖ signature)``.
+    line: Mapped[str] = mapped_column(Text)
+    #: The witness's own time of cosigning (seconds since the epoch), from the line.
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -23,7 +23,12 @@ from coalition.common.access import require
 from coalition.common.paging import Page, PageRequest
 from coalition.errors import Conflict, NotFound, ValidationFailed
 from coalition.ledger import log, merkle, tiles
-from coalition.ledger.models import LedgerEntry, LedgerPending
+from coalition.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEntry,
+    LedgerPending,
+)
 from coalition.ledger.note import (
     Checkpoint,
     NoteError,
@@ -33,6 +38,7 @@ from coalition.ledger.note import (
     parse_checkpoint,
     sign_note,
 )
+from coalition.ledger.verify import VerificationError, verify_checkpoint
 from coalition.store.uow import UnitOfWork
 
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
@@ -112,9 +118,16 @@ def sign_checkpoint(uow: UnitOfWork, signer: Signer, checkpoint_file: Path) -> S
             problem = _extends(session, previous.checkpoint, size, root)
             if problem is not None:
                 raise Conflict(f"checkpoint: refused to sign: {problem}")
+        checkpoint = Checkpoint(signer.name, size, root)
+        kept = session.get(LedgerCheckpoint, size)
+        if kept is not None and bytes(kept.root) != root:  # pragma: no cover - _extends
+            raise Conflict(f"checkpoint: refused to sign: size {size} was signed with another root")
+        note = sign_note(checkpoint.text(), signer)
+        if kept is None:
+            session.add(LedgerCheckpoint(size=size, root=root, note=note))
+        else:  # the same text again; the cosignatures over it stay valid
+            kept.note = note
         uow.commit()
-    checkpoint = Checkpoint(signer.name, size, root)
-    note = sign_note(checkpoint.text(), signer)
     # After the commit: a crash in between leaves an older file, which the database extends.
     _write_atomically(checkpoint_file, note)
     return Signed(note, checkpoint)
@@ -153,8 +166,27 @@ def receipt(uow: UnitOfWork, verifier: Verifier, checkpoint_file: Path, index: i
         )
     with uow:
         proof = log.inclusion(uow.session, index, size)
+        note = published_note(uow.session, size) or signed.note
     lines = [PROOF_HEADER, f"index {index}", *(base64.b64encode(h).decode() for h in proof)]
-    return "\n".join(lines) + "\n\n" + signed.note
+    return "\n".join(lines) + "\n\n" + note
+
+
+def published_note(session: Session, size: int | None = None) -> str | None:
+    """The checkpoint of ``size`` (default: the latest signed) as published: this node's
+    signed note with its witnesses' cosignature lines appended."""
+    if size is None:
+        size = session.scalar(select(func.max(LedgerCheckpoint.size)))
+        if size is None:
+            return None
+    checkpoint = session.get(LedgerCheckpoint, size)
+    if checkpoint is None:
+        return None
+    lines = session.scalars(
+        select(LedgerCosignature.line)
+        .where(LedgerCosignature.size == size)
+        .order_by(LedgerCosignature.witness)
+    )
+    return checkpoint.note + "".join(lines)
 
 
 def consistency(uow: UnitOfWork, size1: int, size2: int) -> list[bytes]:
@@ -197,6 +229,15 @@ class EntryRow(BaseModel):
     tag: str
     object_type: str
     object_id: str
+    #: "permit" or "deny" for a decision, the outcome of an act (a failed log-in), or None.
+    outcome: str | None = None
+
+
+class Cosigner(BaseModel):
+    witness: str
+    #: When the witness says it cosigned.
+    cosigned_at: datetime
+    received_at: datetime
 
 
 class LedgerStatus(BaseModel):
@@ -204,24 +245,87 @@ class LedgerStatus(BaseModel):
     root: str
     pending: int
     checkpoint_size: int | None
+    #: The latest checkpoint as published: signed by this node, cosigned by its witnesses.
     checkpoint_note: str | None
+    cosigners: list[Cosigner]
+    witnesses: list[str]
+    quorum: int
+    #: What a partner's verifier would say of the published checkpoint, with this node's
+    #: key and its witnesses' keys: "verified ..." or the problem.
+    verification: str
 
 
 def status(
-    uow: UnitOfWork, actor: Principal, verifier: Verifier | None, checkpoint_file: Path
+    uow: UnitOfWork,
+    actor: Principal,
+    verifier: Verifier | None,
+    checkpoint_file: Path,
+    witnesses: tuple[Verifier, ...] = (),
+    quorum: int = 0,
 ) -> LedgerStatus:
     require(actor, Permission.LEDGER_READ, Target.node())
     signed = read_signed(checkpoint_file, verifier) if verifier is not None else None
+    cosigners: list[Cosigner] = []
     with uow:
-        size, root = log.head(uow.session)
-        pending = uow.session.scalar(select(func.count()).select_from(LedgerPending)) or 0
+        session = uow.session
+        size, root = log.head(session)
+        pending = session.scalar(select(func.count()).select_from(LedgerPending)) or 0
+        note = None
+        if signed is not None:
+            note = published_note(session, signed.checkpoint.size) or signed.note
+            cosigners = [
+                Cosigner(
+                    witness=row.witness,
+                    cosigned_at=datetime.fromtimestamp(row.timestamp, UTC),
+                    received_at=row.received_at,
+                )
+                for row in session.scalars(
+                    select(LedgerCosignature)
+                    .where(LedgerCosignature.size == signed.checkpoint.size)
+                    .order_by(LedgerCosignature.witness)
+                )
+            ]
     return LedgerStatus(
         size=size,
         root=base64.b64encode(root).decode(),
         pending=pending,
         checkpoint_size=signed.checkpoint.size if signed else None,
-        checkpoint_note=signed.note if signed else None,
+        checkpoint_note=note,
+        cosigners=cosigners,
+        witnesses=[w.name for w in witnesses],
+        quorum=quorum,
+        verification=_verification(note, verifier, witnesses, quorum),
     )
+
+
+def _verification(
+    note: str | None, verifier: Verifier | None, witnesses: tuple[Verifier, ...], quorum: int
+) -> str:
+    if verifier is None:
+        return "no ledger key on this node"
+    if note is None:
+        return "no checkpoint is signed yet"
+    try:
+        verified = verify_checkpoint(note, verifier, witnesses, quorum)
+    except VerificationError as exc:
+        return f"not verified: {exc}"
+    cosigned = len(verified.witnesses)
+    return (
+        f"verified: signed by {verifier.name}, cosigned by {cosigned} of "
+        f"{len(witnesses)} witnesses (quorum {quorum})"
+    )
+
+
+def published_checkpoint(
+    uow: UnitOfWork, actor: Principal, verifier: Verifier, checkpoint_file: Path
+) -> str:
+    """The latest signed checkpoint as published, with its witnesses' cosignatures."""
+    require(actor, Permission.LEDGER_READ, Target.node())
+    signed = read_signed(checkpoint_file, verifier)
+    if signed is None:
+        raise ValidationFailed.of("checkpoint", "no checkpoint is signed yet")
+    with uow:
+        return published_note(uow.session, signed.checkpoint.size) or signed.note
 
 
 def search_entries(
@@ -234,9 +338,10 @@ def search_entries(
     object_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    outcome: str | None = None,
 ) -> Page[EntryRow]:
-    """Entries by actor, tag (a prefix such as ``accounts:login``), object and time,
-    newest first."""
+    """Entries by actor, tag (a prefix such as ``accounts:login``), object, time and
+    outcome (``deny`` finds every refusal), newest first."""
     require(actor, Permission.LEDGER_READ, Target.node())
     query = (
         select(
@@ -246,6 +351,7 @@ def search_entries(
             Event.tag,
             Event.object_type,
             Event.object_id,
+            Event.details["outcome"].as_string(),
         )
         .join(Event, Event.id == LedgerEntry.event_id)
         .order_by(LedgerEntry.index.desc())
@@ -260,6 +366,8 @@ def search_entries(
         query = query.where(Event.at >= since)
     if until:
         query = query.where(Event.at < until)
+    if outcome:
+        query = query.where(Event.details["outcome"].as_string() == outcome)
     with uow:
         session = uow.session
         total = (
@@ -268,7 +376,15 @@ def search_entries(
         rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
     return Page(
         items=[
-            EntryRow(index=r[0], at=r[1], actor=r[2], tag=r[3], object_type=r[4], object_id=r[5])
+            EntryRow(
+                index=r[0],
+                at=r[1],
+                actor=r[2],
+                tag=r[3],
+                object_type=r[4],
+                object_id=r[5],
+                outcome=r[6],
+            )
             for r in rows
         ],
         total=total,

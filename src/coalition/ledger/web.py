@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from coalition.errors import CoalitionError
-from coalition.ledger import keys, services
+from coalition.ledger import cosigning, keys, services
 from coalition.ledger.note import Verifier
 from coalition.settings import Settings
 from coalition.web.deps import CheckedForm, PageDep, UowDep, WebPrincipal
@@ -38,9 +38,17 @@ def ledger_page(
     object_id: Annotated[str | None, AnyChoice] = None,
     since: Annotated[datetime | None, AnyChoice] = None,
     until: Annotated[datetime | None, AnyChoice] = None,
+    outcome: Annotated[str | None, AnyChoice] = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
-    state = services.status(uow, actor, _verifier(settings), settings.ledger_checkpoint_file)
+    state = services.status(
+        uow,
+        actor,
+        _verifier(settings),
+        settings.ledger_checkpoint_file,
+        tuple(w.key for w in cosigning.configured(settings)),
+        settings.ledger_witness_quorum,
+    )
     found = services.search_entries(
         request.app.state.uow_factory(),
         actor,
@@ -50,8 +58,10 @@ def ledger_page(
         object_id=object_id,
         since=since,
         until=until,
+        outcome=outcome,
     )
     filters = {
+        "outcome": outcome or "",
         "who": who or "",
         "tag": tag or "",
         "object_id": object_id or "",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
 from coalition.common.access import allowed_actions, require
-from coalition.common.events import record_event
+from coalition.common.events import record_decision, record_event
 from coalition.common.paging import Page, PageRequest, like_pattern
 from coalition.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
 from coalition.policy import banners, stanag4774
@@ -309,16 +309,36 @@ def _seen(
     """The artifact and the person's view of it, if they may know it exists; otherwise
     "not found", exactly as for an unknown id."""
     session = uow.session
+    on_behalf = as_person is not None and as_person != actor.person_id
+    if not on_behalf:
+        # The person's own access is a decision the ledger records, permit or deny.
+        uow.for_writing()
     person_id = _viewer(session, actor, as_person)
-    if as_person is not None and as_person != actor.person_id:
+    if on_behalf:
         _require_explain_person(session, actor, person_id)
     artifact = session.get(Artifact, artifact_id)
     if artifact is None:
+        if not on_behalf:
+            _record_view(uow, actor, str(artifact_id), None)
         raise NotFound(NOT_FOUND)
     seen = _metadata_request(uow, person_id, artifact)
-    if not decide(seen.request, seen.world).permit:
+    decision = decide(seen.request, seen.world)
+    if not on_behalf:
+        _record_view(uow, actor, str(artifact.id), decision)
+    if not decision.permit:
         raise NotFound(NOT_FOUND)
     return artifact, seen
+
+
+def _record_view(
+    uow: UnitOfWork, actor: Principal, artifact_id: str, decision: Decision | None
+) -> None:
+    """Record and commit the decision on a person's own view of an artifact: a refusal
+    (reported as "not found") is recorded as well, in its own transaction."""
+    record_decision(
+        uow, actor, "techdata", Artifact.__tablename__, artifact_id, Action.VIEW_METADATA, decision
+    )
+    uow.commit()
 
 
 def list_artifacts(
