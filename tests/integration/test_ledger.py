@@ -11,11 +11,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Principal
+from coalition.audit.models import Event
 from coalition.errors import Conflict
 from coalition.ledger import merkle
 from coalition.ledger.entries import decode_entry
 from coalition.ledger.integrator import Integrator
-from coalition.ledger.log import DbNodes, audit, consistency, head, inclusion, integrate
+from coalition.ledger.log import (
+    DbNodes,
+    _append,
+    audit,
+    consistency,
+    head,
+    inclusion,
+    integrate,
+)
 from coalition.ledger.models import LedgerEntry, LedgerNode, LedgerPending
 from coalition.registry.schemas import NationIn, OrganisationIn
 from coalition.registry.services import create_nation, create_organisation
@@ -159,3 +168,44 @@ def test_sqlite_integrates_at_commit_and_postgresql_leaves_it_to_the_integrator(
             assert head(unit.session)[0] == _count(uow, LedgerEntry) > 0
     else:  # writers never wait on the tree: their entries wait for the integrator
         assert _count(uow, LedgerPending) == 3
+
+
+def test_two_processes_appending_in_turn_never_trust_a_stale_right_edge(
+    fresh_url: str,
+) -> None:
+    """Each engine remembers the right edge it left; the other's appends move the head, so
+    the compare-and-swap on the head fails and the edge is read again from the database.
+    An append that is rolled back leaves a remembered edge that must not be trusted either."""
+    engines = [make_engine(fresh_url), make_engine(fresh_url)]
+    units = [uow_factory(e) for e in engines]
+    for n in range(12):
+        unit_of = units[n % 2]
+        with unit_of() as unit:
+            unit.for_writing()
+            unit.add(
+                Event(
+                    actor="t",
+                    tag="test:thing:change",
+                    object_type="things",
+                    object_id=str(n),
+                    details={"n": n},
+                )
+            )
+            unit.commit()
+        _integrated(unit_of)  # PostgreSQL: this process's integrator
+        if n == 5:
+            with unit_of() as unit:  # appended and remembered, then rolled back
+                unit.for_writing()
+                _append(unit.session, [(b'{"lost":true}', bytes(16), None)])
+    with units[0]() as unit:
+        result = audit(unit.session)
+        tags = list(
+            unit.session.scalars(
+                select(Event.tag).join(LedgerEntry, LedgerEntry.event_id == Event.id)
+            )
+        )
+    # The fresh database's nation, then the twelve changes; nothing of the rolled-back append.
+    assert result.problem is None and result.size == 13
+    assert tags == ["registry:nation:create"] + ["test:thing:change"] * 12
+    for engine in engines:
+        engine.dispose()

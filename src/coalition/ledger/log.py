@@ -1,12 +1,15 @@
 """The Merkle log in the application's database.
 
-Every event a use case records becomes a pending entry in the same flush (a session hook,
-so no use case can forget it): no change without its entry, no entry without its change.
-The integrator gives pending entries their indexes in order, in batches, stores the leaf
-and every perfect subtree it completes, and moves the head (size, root). On PostgreSQL it
-runs under one advisory lock, so business transactions never wait on the tree (the
-Tessera / Trillian pattern); on SQLite, whose writers are serialised anyway, each writing
-transaction integrates its own entries before it commits.
+Every event a use case records becomes an entry in the same transaction (a session hook on
+every new event, so no use case can forget it): no change without its entry, no entry
+without its change. Appending stores the entry, its leaf and every perfect subtree it
+completes, and moves the head (size, root).
+
+- On PostgreSQL the hook writes a pending entry; the integrator gives pending entries their
+  indexes in batches under one advisory lock, so business transactions never wait on the
+  tree (the Tessera / Trillian pattern).
+- On SQLite, whose writers are serialised anyway, each writing transaction appends its own
+  entries just before it commits, without a pending row.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, text
+from sqlalchemy import Column, Connection, Table, bindparam, event, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from coalition.audit.models import Event
@@ -35,36 +39,43 @@ BATCH = 1000
 
 @event.listens_for(Session, "before_flush")
 def _pending_entries(session: Session, flush_context: Any, instances: Any) -> None:
-    for obj in list(session.new):
-        if isinstance(obj, Event):
-            if obj.at is None:
-                obj.at = utcnow()  # the event and its entry carry the same time
-            salt = os.urandom(16)
-            session.add(
-                LedgerPending(
-                    entry=encode_entry(
-                        at=obj.at,
-                        actor=obj.actor,
-                        tag=obj.tag,
-                        object_type=obj.object_type,
-                        object_id=obj.object_id,
-                        details=obj.details,
-                        salt=salt,
-                    ),
-                    salt=salt,
-                    event=obj,
-                )
-            )
-            session.info[_PENDING] = True
+    events = [obj for obj in session.new if isinstance(obj, Event)]
+    if not events:
+        return
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    for obj in events:
+        if obj.at is None:
+            obj.at = utcnow()  # the event and its entry carry the same time
+        salt = os.urandom(16)
+        entry = encode_entry(
+            at=obj.at,
+            actor=obj.actor,
+            tag=obj.tag,
+            object_type=obj.object_type,
+            object_id=obj.object_id,
+            details=obj.details,
+            salt=salt,
+        )
+        if on_sqlite:
+            # Integrated before this transaction commits (_integrate_on_sqlite): no pending
+            # row is written and read back.
+            session.info.setdefault(_PENDING, []).append((obj, entry, salt))
+        else:
+            session.add(LedgerPending(entry=entry, salt=salt, event=obj))
 
 
 @event.listens_for(Session, "before_commit")
 def _integrate_on_sqlite(session: Session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
-    session.flush()  # first: the flush is what writes this transaction's entries
-    if session.info.pop(_PENDING, False):
-        integrate(session)
+    session.flush()  # first: the flush is what gives this transaction's events their ids
+    waiting = session.info.pop(_PENDING, None)
+    if not waiting:
+        return
+    # An event whose savepoint was rolled back is no longer persistent: no entry for it.
+    rows = [(entry, salt, obj.id) for obj, entry, salt in waiting if sa_inspect(obj).persistent]
+    if rows:
+        _append(session, rows)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -81,22 +92,21 @@ class DbNodes:
         self.cache: dict[tuple[int, int], bytes] = {}
 
     def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
-        by_level: dict[int, list[int]] = {}
-        for level, index in keys:
-            if (level, index) not in self.cache:
-                by_level.setdefault(level, []).append(index)
-        if not by_level:
+        wanted = sorted({key for key in keys if key not in self.cache})
+        if not wanted:
             return
-        # One query; per level an IN list, which both databases answer from the key.
-        condition = or_(
-            *(
-                and_(LedgerNode.level == level, LedgerNode.index.in_(indexes))
-                for level, indexes in by_level.items()
-            )
+        # One query by primary key. Written as SQL: building the same condition as an
+        # expression cost ten times the query itself (docs/benchmarks.md, "Ledger").
+        connection = self.session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        quote = connection.dialect.identifier_preparer.quote
+        pair = f"({quote('level')} = {mark} AND {quote('index')} = {mark})"
+        sql = (
+            f"SELECT {quote('level')}, {quote('index')}, {quote('hash')} "  # noqa: S608
+            f"FROM {quote(LedgerNode.__tablename__)} WHERE " + " OR ".join([pair] * len(wanted))
         )
-        for level, index, value in self.session.execute(
-            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(condition)
-        ):
+        parameters = tuple(value for key in wanted for value in key)
+        for level, index, value in connection.exec_driver_sql(sql, parameters):
             self.cache[(level, index)] = bytes(value)
 
     def __call__(self, level: int, index: int) -> bytes:
@@ -112,10 +122,11 @@ class DbNodes:
         return found
 
 
+_HEAD = select(LedgerHead.size, LedgerHead.root).where(LedgerHead.id == 1)
+
+
 def head(session: Session) -> tuple[int, bytes]:
-    row = session.execute(
-        select(LedgerHead.size, LedgerHead.root).where(LedgerHead.id == 1)
-    ).first()
+    row = session.execute(_HEAD).first()
     return (0, merkle.EMPTY_ROOT) if row is None else (int(row.size), bytes(row.root))
 
 
@@ -131,8 +142,7 @@ _edges_lock = threading.Lock()
 def integrate(session: Session, limit: int = BATCH) -> int:
     """Give up to ``limit`` pending entries their indexes; returns how many. Call inside a
     writing transaction (the caller commits)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTEGRATOR_LOCK})
     pending = session.execute(
         select(LedgerPending.id, LedgerPending.entry, LedgerPending.salt, LedgerPending.event_id)
@@ -141,56 +151,128 @@ def integrate(session: Session, limit: int = BATCH) -> int:
     ).all()
     if not pending:
         return 0
-    size, old_root = head(session)
+    _append(session, [(bytes(p.entry), bytes(p.salt), p.event_id) for p in pending])
+    table = Base.metadata.tables["ledger_pending"]
+    session.connection().execute(table.delete().where(table.c.id.in_([p.id for p in pending])))
+    return len(pending)
+
+
+_entries_table = Base.metadata.tables["ledger_entries"]
+_nodes_table = Base.metadata.tables["ledger_nodes"]
+_head_table = Base.metadata.tables["ledger_head"]
+# Built once: these run in every writing transaction on SQLite.
+_MOVE_HEAD = (
+    _head_table.update()
+    .where(
+        _head_table.c.id == 1,
+        _head_table.c.size == bindparam("old_size"),
+        _head_table.c.root == bindparam("old_root"),
+    )
+    .values(size=bindparam("new_size"), root=bindparam("new_root"))
+)
+
+
+def _append(session: Session, rows: list[tuple[bytes, bytes, int | None]]) -> None:
+    """Append entries (bytes, salt, event id) at the end of the tree: store each entry, its
+    leaf and every perfect subtree it completes, and move the head."""
+    bind = session.get_bind()
+    connection = session.connection()
     nodes = DbNodes(session)
-    # The right edge of the tree: the perfect subtrees a new leaf can complete.
     with _edges_lock:
         known = _edges.get(bind)
-    if known is not None and known[0] == size and known[1] == old_root:
+    # The right edge of the tree (the perfect subtrees a new leaf can complete) as this
+    # process left it, if it did: trusted only if the head still shows its size and root,
+    # which moving the head checks (compare-and-swap) before anything is written.
+    moved = False
+    if known is not None:
+        size, old_root = known[0], known[1]
         nodes.cache.update(known[2])
-    else:
+        new_size, root, new_nodes = _extend(nodes, size, rows)
+        moved = (
+            connection.execute(
+                _MOVE_HEAD,
+                {"old_size": size, "old_root": old_root, "new_size": new_size, "new_root": root},
+            ).rowcount
+            == 1
+        )
+    if not moved:
+        size, old_root = head(session)
+        nodes = DbNodes(session)
         nodes.prefetch(_right_edge(size))
-    new_nodes: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    for offset, row in enumerate(pending):
-        index = size + offset
-        leaf = merkle.leaf_hash(bytes(row.entry))
-        entries.append(
-            {"index": index, "entry": row.entry, "salt": row.salt, "event_id": row.event_id}
-        )
-        nodes.cache[(0, index)] = leaf
-        new_nodes.append({"level": 0, "index": index, "hash": leaf})
-        level, at = 0, index
-        while at & 1:
-            parent = merkle.node_hash(nodes(level, at - 1), nodes(level, at))
-            level, at = level + 1, at >> 1
-            nodes.cache[(level, at)] = parent
-            new_nodes.append({"level": level, "index": at, "hash": parent})
-    new_size = size + len(pending)
-    root = merkle.root_hash(nodes, new_size)
-    tables = Base.metadata.tables
-    session.execute(tables["ledger_entries"].insert(), entries)
-    session.execute(tables["ledger_nodes"].insert(), new_nodes)
-    session.execute(
-        tables["ledger_pending"]
-        .delete()
-        .where(tables["ledger_pending"].c.id.in_([p.id for p in pending]))
+        new_size, root, new_nodes = _extend(nodes, size, rows)
+        if size == 0 and session.scalar(select(LedgerHead.id).where(LedgerHead.id == 1)) is None:
+            connection.execute(_head_table.insert().values(id=1, size=new_size, root=root))
+        else:
+            connection.execute(
+                _MOVE_HEAD,
+                {"old_size": size, "old_root": old_root, "new_size": new_size, "new_root": root},
+            )
+    stamp = _db_value(connection, _entries_table.c.integrated_at, utcnow())
+    _insert_rows(
+        connection,
+        _entries_table,
+        ("index", "entry", "salt", "event_id", "integrated_at"),
+        [
+            (size + offset, entry, salt, event_id, stamp)
+            for offset, (entry, salt, event_id) in enumerate(rows)
+        ],
     )
-    if size == 0 and session.scalar(select(LedgerHead.id).where(LedgerHead.id == 1)) is None:
-        session.execute(tables["ledger_head"].insert().values(id=1, size=new_size, root=root))
-    else:
-        session.execute(
-            tables["ledger_head"]
-            .update()
-            .where(tables["ledger_head"].c.id == 1)
-            .values(size=new_size, root=root)
-        )
+    _insert_rows(connection, _nodes_table, ("level", "index", "hash"), new_nodes)
     edge = {key: nodes.cache[key] for key in _right_edge(new_size)}
     with _edges_lock:
         # Remembered now, trusted later only if the head then shows this size and root
         # (a rolled-back transaction leaves the old head, which will not match).
         _edges[bind] = (new_size, root, edge)
-    return len(pending)
+
+
+def _extend(
+    nodes: DbNodes, size: int, rows: list[tuple[bytes, bytes, int | None]]
+) -> tuple[int, bytes, list[tuple[int, int, bytes]]]:
+    """The new size and root after appending ``rows`` to a tree of ``size`` whose right
+    edge ``nodes`` holds, and the nodes to store (level, index, hash): leaves and the
+    subtrees they complete."""
+    new_nodes: list[tuple[int, int, bytes]] = []
+    cache = nodes.cache
+    for offset, (entry, _, _) in enumerate(rows):
+        index = size + offset
+        value = merkle.leaf_hash(entry)
+        cache[(0, index)] = value
+        new_nodes.append((0, index, value))
+        level, at = 0, index
+        while at & 1:  # a right child completes its parent: the left sibling is known
+            left = cache.get((level, at - 1)) or nodes(level, at - 1)
+            value = merkle.node_hash(left, value)
+            level, at = level + 1, at >> 1
+            cache[(level, at)] = value
+            new_nodes.append((level, at, value))
+    new_size = size + len(rows)
+    return new_size, merkle.root_hash(nodes, new_size), new_nodes
+
+
+def _db_value(connection: Connection, column: Column[Any], value: Any) -> Any:
+    """``value`` as the driver takes it for ``column`` (its type's own conversion)."""
+    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return process(value) if process is not None else value
+
+
+def _insert_rows(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert plain rows straight through the driver. Integration inserts about three rows
+    per entry; SQLAlchemy's per-row parameter handling cost more than the database's work
+    (docs/benchmarks.md, "Ledger"). The values are bytes and integers, which both drivers
+    take as they are, and times already converted by :func:`_db_value`."""
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    # Names from this package's own tables, quoted; every value is bound.
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(mark for _ in columns)})"
+    )
+    if len(rows) == 1:
+        connection.exec_driver_sql(sql, rows[0])
+    elif rows:
+        connection.exec_driver_sql(sql, rows)
 
 
 def _right_edge(size: int) -> list[tuple[int, int]]:
@@ -238,35 +320,43 @@ class AuditResult:
     problem: str | None
 
 
-def audit(session: Session, batch: int = 10_000) -> AuditResult:
+def audit(session: Session) -> AuditResult:
     """Recompute the tree from the stored entries and compare it with every stored node and
     the head; name the first index that does not match."""
     size, stored_root = head(session)
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
     tree = merkle.MemoryTree()
     expected = 0
-    for start in range(0, size, batch):
-        rows = session.execute(
-            select(LedgerEntry.index, LedgerEntry.entry)
-            .where(LedgerEntry.index >= start, LedgerEntry.index < start + batch)
-            .order_by(LedgerEntry.index)
-        ).all()
-        for index, entry in rows:
-            if index != expected:
-                return AuditResult(size, stored_root, expected, f"entry {expected} is missing")
-            tree.append(merkle.leaf_hash(bytes(entry)))
-            expected += 1
+    # Two plain scans straight through the driver: a million rows through SQLAlchemy's
+    # result processing cost more than hashing them.
+    entries = connection.exec_driver_sql(
+        f"SELECT {quote('index')}, {quote('entry')} FROM {quote(LedgerEntry.__tablename__)} "  # noqa: S608
+        f"ORDER BY {quote('index')}"
+    )
+    leaf_hash, append = merkle.leaf_hash, tree.append
+    for index, entry in entries:
+        if index != expected:
+            entries.close()
+            return AuditResult(size, stored_root, expected, f"entry {expected} is missing")
+        append(leaf_hash(bytes(entry)))
+        expected += 1
     if expected != size:
         return AuditResult(size, stored_root, expected, f"entry {expected} is missing")
     # A changed entry shows at its leaf (and every subtree above it); a changed node only
     # at itself: the lowest mismatching level names the place.
     bad: tuple[int, int, str] | None = None
     stored = 0
-    for level, index, value in session.execute(
-        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash)
+    levels = tree.levels
+    for level, index, value in connection.exec_driver_sql(
+        f"SELECT {quote('level')}, {quote('index')}, {quote('hash')} "  # noqa: S608
+        f"FROM {quote(LedgerNode.__tablename__)}"
     ):
         stored += 1
-        known = level < len(tree.levels) and index < len(tree.levels[level])
-        if known and tree.levels[level][index] == bytes(value):
+        known = level < len(levels) and index < len(levels[level])
+        if known and levels[level][index] == value:
+            continue
+        if known and levels[level][index] == bytes(value):  # a driver's memoryview
             continue
         place = (level, index << level)
         if bad is None or place < bad[:2]:
@@ -274,7 +364,7 @@ def audit(session: Session, batch: int = 10_000) -> AuditResult:
             bad = (*place, f"the stored node {level}/{index} {what}")
     if bad is not None:
         return AuditResult(size, stored_root, bad[1], bad[2])
-    if stored != sum(len(row) for row in tree.levels):
+    if stored != sum(len(row) for row in levels):
         return AuditResult(size, stored_root, None, "stored nodes are missing")
     root = tree.root()
     if root != stored_root:
