@@ -1,16 +1,16 @@
 """Benchmarks of issue 4 (the transparency ledger), side by side with pymerkle's SQLite tree.
 
 - Durable audited transactions on SQLite (synchronous=FULL): one change (an event row) per
-  transaction, with the ledger (its entry written and integrated in the same transaction)
-  and without it (the same row inserted without an entry), and pymerkle appending one
-  entry per call.
+  transaction, with the ledger (its entry appended in the same transaction), the same ORM
+  use case with the ledger's hooks taken out, a plain Core insert, and pymerkle appending
+  one entry per call; five interleaved runs each, median and range.
 - Batched appends: 100 entries per transaction.
 - At ``--entries`` (default 1,000,000): integration throughput, inclusion and consistency
   proof latency from a cold cache (p50 / p99), pymerkle's cold inclusion proofs at the same
   size, and a full recompute of the log (``audit``).
 
 Usage: ``python benchmarks/ledger.py [--entries 1000000] [--transactions 2000] [--json F]``.
-PostgreSQL with many writers is not measured yet (see docs/benchmarks.md).
+PostgreSQL with 16 writers: ``benchmarks/ledger_pg.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
 
 from coalition.audit.models import Event
 from coalition.ledger import log
@@ -57,25 +58,56 @@ def _event(n: int) -> dict[str, Any]:
     }
 
 
-def transactions(folder: Path, count: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for mode in ("without ledger", "with ledger"):
-        engine = make_engine(f"sqlite:///{folder / (mode.replace(' ', '-') + '.db')}")
-        upgrade(engine)
-        uow = uow_factory(engine)
+TRANSACTION_MODES = ("with ledger", "without ledger (the same ORM change)", "without (Core insert)")
+
+
+def _one_run(folder: Path, mode: str, count: int) -> float:
+    """Transactions per second: one event per durable transaction."""
+    engine = make_engine(f"sqlite:///{folder / 'tx.db'}")
+    upgrade(engine)
+    uow = uow_factory(engine)
+    hooked = mode != TRANSACTION_MODES[1]
+    if not hooked:  # the very same use case with the ledger's hooks taken out
+        event.remove(Session, "before_flush", log._pending_entries)
+        event.remove(Session, "before_commit", log._integrate_on_sqlite)
+    try:
         started = time.perf_counter()
         for n in range(count):
             with uow() as unit:
                 unit.for_writing()
-                if mode == "with ledger":
-                    unit.add(Event(**_event(n)))  # the session hook writes its entry
-                else:
+                if mode == TRANSACTION_MODES[2]:
                     unit.session.execute(insert(Event).values(**_event(n)))
+                else:
+                    unit.add(Event(**_event(n)))  # with the hooks: its entry too
                 unit.commit()
-        elapsed = time.perf_counter() - started
-        out[mode] = round(count / elapsed)
+        return count / (time.perf_counter() - started)
+    finally:
+        if not hooked:
+            event.listen(Session, "before_flush", log._pending_entries)
+            event.listen(Session, "before_commit", log._integrate_on_sqlite)
         engine.dispose()
-    out["ledger overhead"] = f"{(out['without ledger'] / out['with ledger'] - 1) * 100:.0f}%"
+
+
+def transactions(folder: Path, count: int, repeats: int = 5) -> dict[str, Any]:
+    """Each mode ``repeats`` times, interleaved, so that the disk's moods hit all alike."""
+    rates: dict[str, list[float]] = {mode: [] for mode in TRANSACTION_MODES}
+    for run in range(repeats):
+        for mode in TRANSACTION_MODES:
+            place = folder / f"tx-{run}-{TRANSACTION_MODES.index(mode)}"
+            place.mkdir()
+            rates[mode].append(_one_run(place, mode, count))
+    out: dict[str, Any] = {mode: _spread(values) for mode, values in rates.items()}
+    # The overhead of each run against the baseline run next to it, then the median.
+    overheads = [
+        without / with_ - 1
+        for with_, without in zip(
+            rates[TRANSACTION_MODES[0]], rates[TRANSACTION_MODES[1]], strict=True
+        )
+    ]
+    out["ledger overhead"] = (
+        f"{statistics.median(overheads) * 100:.0f}% "
+        f"(runs: {', '.join(f'{o * 100:.0f}%' for o in overheads)})"
+    )
     from pymerkle import SqliteTree
 
     tree = SqliteTree(str(folder / "pymerkle.db"))
@@ -85,6 +117,14 @@ def transactions(folder: Path, count: int) -> dict[str, Any]:
     out["pymerkle append_entry"] = round(count / (time.perf_counter() - started))
     tree.close()
     return out
+
+
+def _spread(values: list[float]) -> dict[str, int]:
+    return {
+        "median": round(statistics.median(values)),
+        "min": round(min(values)),
+        "max": round(max(values)),
+    }
 
 
 def batched(folder: Path, batches: int) -> dict[str, Any]:

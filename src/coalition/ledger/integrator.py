@@ -33,13 +33,17 @@ class Integrator:
         self._thread.join(timeout=10)
 
     def integrate_now(self) -> int:
+        """Integrate what is pending, committing batch by batch: under sustained writes
+        there is always more, and waiting for none would hold every entry back."""
         total = 0
-        with self._uow() as unit:
-            unit.for_writing()
-            while count := log.integrate(unit.session):
-                total += count
-            unit.commit()
-        return total
+        while True:
+            with self._uow() as unit:
+                unit.for_writing()
+                count = log.integrate(unit.session)
+                unit.commit()
+            total += count
+            if count < log.BATCH:
+                return total
 
     def _run(self) -> None:
         interval = self._settings.ledger_integrate_interval_ms / 1000

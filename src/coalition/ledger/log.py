@@ -32,6 +32,7 @@ from coalition.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerP
 from coalition.store.base import Base, utcnow
 
 _PENDING = "coalition.ledger_pending"
+_FLUSHED = "coalition.ledger_flushed"
 #: PostgreSQL advisory lock key of the integrator ("CLEDGER" as digits).
 INTEGRATOR_LOCK = 0x434C4544474552
 BATCH = 1000
@@ -56,12 +57,26 @@ def _pending_entries(session: Session, flush_context: Any, instances: Any) -> No
             details=obj.details,
             salt=salt,
         )
-        if on_sqlite:
-            # Integrated before this transaction commits (_integrate_on_sqlite): no pending
-            # row is written and read back.
-            session.info.setdefault(_PENDING, []).append((obj, entry, salt))
-        else:
-            session.add(LedgerPending(entry=entry, salt=salt, event=obj))
+        # SQLite: appended before this transaction commits (_integrate_on_sqlite), with no
+        # pending row written and read back. PostgreSQL: written as pending rows at the end
+        # of this flush (_write_pending), once the events have their ids.
+        session.info.setdefault(_PENDING if on_sqlite else _FLUSHED, []).append((obj, entry, salt))
+
+
+@event.listens_for(Session, "after_flush")
+def _write_pending(session: Session, flush_context: Any) -> None:
+    flushed = session.info.pop(_FLUSHED, None)
+    if not flushed:
+        return
+    connection = session.connection()
+    stamp = _db_value(connection, _pending_table.c.created_at, utcnow())
+    # One statement for the flush's entries, no ORM objects: writers stay cheap.
+    _insert_rows(
+        connection,
+        _pending_table,
+        ("entry", "salt", "event_id", "created_at"),
+        [(entry, salt, obj.id, stamp) for obj, entry, salt in flushed],
+    )
 
 
 @event.listens_for(Session, "before_commit")
@@ -81,6 +96,7 @@ def _integrate_on_sqlite(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_FLUSHED, None)
 
 
 class DbNodes:
@@ -152,11 +168,13 @@ def integrate(session: Session, limit: int = BATCH) -> int:
     if not pending:
         return 0
     _append(session, [(bytes(p.entry), bytes(p.salt), p.event_id) for p in pending])
-    table = Base.metadata.tables["ledger_pending"]
-    session.connection().execute(table.delete().where(table.c.id.in_([p.id for p in pending])))
+    session.connection().execute(
+        _pending_table.delete().where(_pending_table.c.id.in_([p.id for p in pending]))
+    )
     return len(pending)
 
 
+_pending_table = Base.metadata.tables["ledger_pending"]
 _entries_table = Base.metadata.tables["ledger_entries"]
 _nodes_table = Base.metadata.tables["ledger_nodes"]
 _head_table = Base.metadata.tables["ledger_head"]

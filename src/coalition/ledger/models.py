@@ -30,7 +30,10 @@ class LedgerPending(Base):
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
-    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # On SQLite an INTEGER key is the rowid itself: one B-tree instead of a table and an index.
+    index: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     #: Kept beside the entry (never in it): with the event, it proves a field's value.
     salt: Mapped[bytes] = mapped_column(LargeBinary)
@@ -42,6 +45,8 @@ class LedgerNode(Base):
     """The hash of the perfect subtree of 2^level entries from ``index << level``."""
 
     __tablename__ = "ledger_nodes"
+    # On SQLite, stored in its key's B-tree: a lookup is one probe, not an index then a row.
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - read by SQLAlchemy once
     level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary)
