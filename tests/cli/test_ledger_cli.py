@@ -138,3 +138,16 @@ def test_a_node_restored_from_an_older_database_refuses_to_start(
 def _copy(source: Path, target: Path) -> None:
     with sqlite3.connect(source) as reader, sqlite3.connect(target) as writer:
         reader.backup(writer)
+
+
+def test_the_demo_node_has_its_ledger_key_and_a_signed_checkpoint(
+    node: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ok(capsys, "db", "upgrade")
+    first = ok(capsys, "demo", "load")
+    assert "ledger key created" in first and "checkpoint signed at size" in first
+    status = ok(capsys, "ledger", "status", "--json")
+    assert '"verification": "verified: signed by coalition.example/ledger' in status
+    again = ok(capsys, "demo", "load")  # the same key; the log has grown by the log-ins
+    assert "ledger key created" not in again and "checkpoint signed at size" in again

@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"demo log-ins (password for all: [bold]{result.logins[0][1]}[/bold]):")
         for username, _password, role in result.logins:
             console.print(f"  {username:<20} {role}")
+        _demo_checkpoint(settings())
 
     @app.command("serve")
     def serve(
@@ -129,6 +130,23 @@ def register(app: typer.Typer) -> None:
             uow(), operator(), PageRequest(limit=limit, offset=offset), tag=tag, object_id=object_id
         )
         emit(page, as_json, ["id", "at", "actor", "tag", "object_type", "object_id"])
+
+
+def _demo_checkpoint(config: Settings) -> None:
+    """The demo node gets its ledger key (once) and a signed checkpoint, so that receipts
+    and the auditor's page work from the start; the served node signs more later."""
+    from coalition.ledger import keys
+    from coalition.ledger.services import sign_checkpoint
+
+    key_file = config.effective_ledger_key_file
+    if key_file.exists():
+        signer = keys.load_signer(key_file, config.ledger_origin)
+    else:
+        signer = keys.keygen(key_file, config.ledger_origin)
+        console.print(f"ledger key created in {key_file}; verifier key:")
+        console.print(f"  {signer.verifier.encoded()}", highlight=False)
+    signed = sign_checkpoint(uow(), signer, config.ledger_checkpoint_file)
+    console.print(f"ledger: checkpoint signed at size {signed.checkpoint.size}")
 
 
 def _refuse_rollback(config: Settings) -> None:

@@ -14,6 +14,7 @@ completes, and moves the head (size, root).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import weakref
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, event, select, text
+from sqlalchemy import Connection, Dialect, Table, event, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -69,14 +70,14 @@ def _write_pending(session: Session, flush_context: Any) -> None:
     if not flushed:
         return
     connection = session.connection()
-    stamp = _db_value(connection, _pending_table.c.created_at, utcnow())
+    sql = _statements(connection.dialect)
+    stamp = _now_for(sql)
     # One statement for the flush's entries, no ORM objects: writers stay cheap.
+    cursor = _cursor(connection)
     _insert_rows(
-        connection,
-        _pending_table,
-        ("entry", "salt", "event_id", "created_at"),
-        [(entry, salt, obj.id, stamp) for obj, entry, salt in flushed],
+        cursor, sql.insert_pending, [(entry, salt, obj.id, stamp) for obj, entry, salt in flushed]
     )
+    cursor.close()
 
 
 @event.listens_for(Session, "before_commit")
@@ -178,16 +179,70 @@ _pending_table = Base.metadata.tables["ledger_pending"]
 _entries_table = Base.metadata.tables["ledger_entries"]
 _nodes_table = Base.metadata.tables["ledger_nodes"]
 _head_table = Base.metadata.tables["ledger_head"]
-# Built once: these run in every writing transaction on SQLite.
-_MOVE_HEAD = (
-    _head_table.update()
-    .where(
-        _head_table.c.id == 1,
-        _head_table.c.size == bindparam("old_size"),
-        _head_table.c.root == bindparam("old_root"),
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The integration's statements as the driver takes them, built once per dialect.
+    Integration writes about three rows per entry, and on SQLite runs in every writing
+    transaction: SQLAlchemy's compilation and per-row parameter handling cost more than
+    the database's own work (docs/benchmarks.md, "Ledger"). Names come from this
+    package's own tables, quoted; every value is bound."""
+
+    insert_pending: str
+    insert_entries: str
+    insert_nodes: str
+    #: Compare-and-swap: moves the head only from the size and root it is given.
+    move_head: str
+    insert_head: str
+    #: Converts an aware datetime into what the driver stores for a timestamp column.
+    timestamp: Callable[[Any], Any] | None
+
+
+@functools.cache
+def _statements(dialect: Dialect) -> _Statements:
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+
+    def insert(table: Table, *columns: str) -> str:
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join(mark for _ in columns)
+        return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+
+    head = quote(_head_table.name)
+    time_type = _entries_table.c.integrated_at.type
+    return _Statements(
+        insert_pending=insert(_pending_table, "entry", "salt", "event_id", "created_at"),
+        insert_entries=insert(
+            _entries_table, "index", "entry", "salt", "event_id", "integrated_at"
+        ),
+        insert_nodes=insert(_nodes_table, "level", "index", "hash"),
+        move_head=(
+            f"UPDATE {head} SET {quote('size')} = {mark}, {quote('root')} = {mark} "  # noqa: S608
+            f"WHERE {quote('id')} = 1 AND {quote('size')} = {mark} AND {quote('root')} = {mark}"
+        ),
+        insert_head=insert(_head_table, "id", "size", "root"),
+        timestamp=time_type.dialect_impl(dialect).bind_processor(dialect),
     )
-    .values(size=bindparam("new_size"), root=bindparam("new_root"))
-)
+
+
+def _now_for(sql: _Statements) -> Any:
+    now = utcnow()
+    return sql.timestamp(now) if sql.timestamp is not None else now
+
+
+def _cursor(connection: Connection) -> Any:
+    """A cursor of the driver's connection, inside the transaction SQLAlchemy began: the
+    integration's writes skip even the execution context (about 20 µs a statement, a
+    tenth of a SQLite transaction)."""
+    return connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _insert_rows(cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    if len(rows) == 1:
+        cursor.execute(statement, rows[0])
+    elif rows:
+        cursor.executemany(statement, rows)
 
 
 def _append(session: Session, rows: list[tuple[bytes, bytes, int | None]]) -> None:
@@ -201,41 +256,34 @@ def _append(session: Session, rows: list[tuple[bytes, bytes, int | None]]) -> No
     # The right edge of the tree (the perfect subtrees a new leaf can complete) as this
     # process left it, if it did: trusted only if the head still shows its size and root,
     # which moving the head checks (compare-and-swap) before anything is written.
+    sql = _statements(connection.dialect)
+    cursor = _cursor(connection)
     moved = False
     if known is not None:
         size, old_root = known[0], known[1]
         nodes.cache.update(known[2])
         new_size, root, new_nodes = _extend(nodes, size, rows)
-        moved = (
-            connection.execute(
-                _MOVE_HEAD,
-                {"old_size": size, "old_root": old_root, "new_size": new_size, "new_root": root},
-            ).rowcount
-            == 1
-        )
+        moved = cursor.execute(sql.move_head, (new_size, root, size, old_root)).rowcount == 1
     if not moved:
         size, old_root = head(session)
         nodes = DbNodes(session)
         nodes.prefetch(_right_edge(size))
         new_size, root, new_nodes = _extend(nodes, size, rows)
         if size == 0 and session.scalar(select(LedgerHead.id).where(LedgerHead.id == 1)) is None:
-            connection.execute(_head_table.insert().values(id=1, size=new_size, root=root))
+            cursor.execute(sql.insert_head, (1, new_size, root))
         else:
-            connection.execute(
-                _MOVE_HEAD,
-                {"old_size": size, "old_root": old_root, "new_size": new_size, "new_root": root},
-            )
-    stamp = _db_value(connection, _entries_table.c.integrated_at, utcnow())
+            cursor.execute(sql.move_head, (new_size, root, size, old_root))
+    stamp = _now_for(sql)
     _insert_rows(
-        connection,
-        _entries_table,
-        ("index", "entry", "salt", "event_id", "integrated_at"),
+        cursor,
+        sql.insert_entries,
         [
             (size + offset, entry, salt, event_id, stamp)
             for offset, (entry, salt, event_id) in enumerate(rows)
         ],
     )
-    _insert_rows(connection, _nodes_table, ("level", "index", "hash"), new_nodes)
+    _insert_rows(cursor, sql.insert_nodes, new_nodes)
+    cursor.close()
     edge = {key: nodes.cache[key] for key in _right_edge(new_size)}
     with _edges_lock:
         # Remembered now, trusted later only if the head then shows this size and root
@@ -265,32 +313,6 @@ def _extend(
             new_nodes.append((level, at, value))
     new_size = size + len(rows)
     return new_size, merkle.root_hash(nodes, new_size), new_nodes
-
-
-def _db_value(connection: Connection, column: Column[Any], value: Any) -> Any:
-    """``value`` as the driver takes it for ``column`` (its type's own conversion)."""
-    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-    return process(value) if process is not None else value
-
-
-def _insert_rows(
-    connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert plain rows straight through the driver. Integration inserts about three rows
-    per entry; SQLAlchemy's per-row parameter handling cost more than the database's work
-    (docs/benchmarks.md, "Ledger"). The values are bytes and integers, which both drivers
-    take as they are, and times already converted by :func:`_db_value`."""
-    quote = connection.dialect.identifier_preparer.quote
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    # Names from this package's own tables, quoted; every value is bound.
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(mark for _ in columns)})"
-    )
-    if len(rows) == 1:
-        connection.exec_driver_sql(sql, rows[0])
-    elif rows:
-        connection.exec_driver_sql(sql, rows)
 
 
 def _right_edge(size: int) -> list[tuple[int, int]]:
