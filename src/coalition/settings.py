@@ -87,6 +87,20 @@ class Settings(BaseSettings):
         description="How many of the configured witnesses must cosign a checkpoint before "
         "the auditor's page calls it verified.",
     )
+    content_key_file: Path | None = Field(
+        default=None,
+        description="The key that wraps every artifact's data key; default: "
+        "keys/content.key in the data directory (created on first use, mode 0600).",
+    )
+    content_dir: Path | None = Field(
+        default=None,
+        description="Where sealed content is kept; default: content/ in the data directory.",
+    )
+    upload_max_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1,
+        description="The largest content version accepted, in bytes.",
+    )
     ledger_key_file: Path | None = Field(
         default=None,
         description="The ledger's signing key; default: keys/ledger.key in the data directory.",
@@ -127,6 +141,14 @@ class Settings(BaseSettings):
     @property
     def effective_ledger_key_file(self) -> Path:
         return self.ledger_key_file or self.data_dir / "keys" / "ledger.key"
+
+    @property
+    def effective_content_key_file(self) -> Path:
+        return self.content_key_file or self.data_dir / "keys" / "content.key"
+
+    @property
+    def effective_content_dir(self) -> Path:
+        return self.content_dir or self.data_dir / "content"
 
     @property
     def effective_witness_key_file(self) -> Path:

@@ -295,6 +295,32 @@ def get_artifact(
         return _artifact_out(session, actor, artifact, decisions)
 
 
+def decide_own_access(
+    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, action: Action
+) -> tuple[Artifact, Decision]:
+    """The engine's decision on the actor's own ``action`` on the artifact, recorded in
+    the ledger, permit or deny, and committed. Inside an open unit of work; an artifact the
+    actor may not know of is "not found" (and that view is recorded as refused)."""
+    artifact, seen = _seen(uow, actor, artifact_id, None)
+    decision = decide(dataclasses.replace(seen.request, action=action), seen.world)
+    uow.for_writing()  # a new transaction since the view was recorded
+    record_decision(
+        uow, actor, "techdata", Artifact.__tablename__, str(artifact.id), action, decision
+    )
+    uow.commit()
+    return artifact, decision
+
+
+def refusal(decision: Decision) -> PermissionDenied:
+    """The error for a refused action on an artifact one may see: every failed rule's
+    reason and remedy."""
+    reasons = "; ".join(
+        f"{r.id}: {r.reason}" + (f" (remedy: {r.remedy})" if r.remedy else "")
+        for r in decision.failed
+    )
+    return PermissionDenied(f"{decision.action} refused: {reasons}")
+
+
 @dataclasses.dataclass(frozen=True)
 class _Seen:
     """A person's view of one artifact: the request they may make, in its world."""

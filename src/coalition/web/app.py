@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from coalition import __version__
+from coalition.content.services import content_settings
 from coalition.errors import CoalitionError
 from coalition.ledger.integrator import Integrator
 from coalition.settings import Settings
@@ -70,6 +71,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.uow_factory = factory
+    app.state.content = content_settings(settings)
 
     app.add_middleware(
         SessionMiddleware,
@@ -163,6 +165,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.agreements import api as agreements_api
     from coalition.agreements import web as agreements_web
     from coalition.audit import api as audit_api
+    from coalition.content import api as content_api
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.ip import api as ip_api
     from coalition.ledger import api as ledger_api
@@ -188,6 +191,7 @@ def _install_routes(app: FastAPI) -> None:
         agreements_api,
         projects_api,
         techdata_api,
+        content_api,
         exportcontrol_api,
         ip_api,
         ledger_api,

@@ -1,0 +1,1 @@
+"""Artifact content: versions sealed at rest, released only after a permit."""
