@@ -1,6 +1,9 @@
 """Artifact content over the API: versions sealed at rest, handed out only after the
 engine's permit (recorded either way), with their marking; bad uploads leave nothing."""
 
+# The technical-data tests' fixtures are imported and used by name as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +28,7 @@ from tests.api.test_techdata_api import (  # noqa: F401 - fixtures used by name
 )
 from tests.conftest import UowFactory
 
-TEXT = "Sonar trial 4 results: detection range 12.4 km.\n".encode() * 100
+TEXT = b"Sonar trial 4 results: detection range 12.4 km.\n" * 100
 
 
 def _upload(

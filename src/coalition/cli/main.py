@@ -26,6 +26,7 @@ def _register() -> None:
     from coalition.accounts import cli as accounts_cli
     from coalition.agreements import cli as agreements_cli
     from coalition.cli import node
+    from coalition.content import cli as content_cli
     from coalition.ledger import cli as ledger_cli
     from coalition.policy import cli as policy_cli
     from coalition.projects import cli as projects_cli
@@ -41,6 +42,7 @@ def _register() -> None:
     accounts_cli.register(app)
     policy_cli.register(app)
     techdata_cli.register(app)
+    content_cli.register(app)
     ledger_cli.register(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from coalition.accounts.permissions import Principal
@@ -42,6 +43,8 @@ def record_decision(
     object_id: str,
     action: str,
     decision: Decision | None,
+    *,
+    for_person: uuid.UUID | None = None,
 ) -> None:
     """Append a decision on access to an object: permit or deny in clear (the ledger keeps
     ``outcome`` in clear), the rules' results and the failed rules' reasons as details
@@ -56,6 +59,8 @@ def record_decision(
             "rules": {rule.id: rule.passed for rule in decision.rules},
             "reasons": [rule.reason for rule in decision.rules if not rule.passed],
         }
+    if for_person is not None:  # the node's operator, acting for this person
+        details["person"] = str(for_person)
     uow.add(
         Event(
             actor=actor.name,

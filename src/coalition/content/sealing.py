@@ -4,7 +4,8 @@ A sealed object is a short header, then segments of up to ``segment_size`` plain
 each ``nonce (12) ‖ ciphertext ‖ tag (16)``. Each segment is authenticated with the object's
 identity, its own index and whether it is the last, so segments cannot be reordered,
 dropped, repeated, swapped between objects, or the object cut short without the reader
-noticing. Segments keep memory flat for any size and let a reader stream.
+noticing; the header is authenticated with every segment. Segments keep memory flat for
+any size and let a reader stream.
 
 Data keys are 256-bit, one per artifact, and stored only wrapped (RFC 3394 AES key wrap)
 by the node's content key, which lives in a file outside the database.
@@ -48,8 +49,9 @@ def unwrap_key(node_key: bytes, wrapped: bytes) -> bytes:
         raise SealError("the data key does not unwrap with this node's content key") from exc
 
 
-def _aad(identity: bytes, index: int, last: bool) -> bytes:
-    return identity + struct.pack(">QB", index, 1 if last else 0)
+def _aad(identity: bytes, header: bytes, index: int, last: bool) -> bytes:
+    # The header too: the segment size read back must be the one sealed with.
+    return identity + header + struct.pack(">QB", index, 1 if last else 0)
 
 
 class Sink(Protocol):
@@ -72,7 +74,8 @@ class Sealer:
         self._buffer = bytearray()
         self._index = 0
         self.plaintext_bytes = 0
-        sink.write(HEADER.pack(MAGIC, segment_size))
+        self._header = HEADER.pack(MAGIC, segment_size)
+        sink.write(self._header)
 
     def write(self, data: bytes) -> None:
         self.plaintext_bytes += len(data)
@@ -88,7 +91,9 @@ class Sealer:
 
     def _seal(self, plain: bytes, last: bool) -> None:
         nonce = os.urandom(NONCE_SIZE)
-        sealed = self._aead.encrypt(nonce, plain, _aad(self._identity, self._index, last))
+        sealed = self._aead.encrypt(
+            nonce, plain, _aad(self._identity, self._header, self._index, last)
+        )
         self._sink.write(nonce + sealed)
         self._index += 1
 
@@ -130,7 +135,7 @@ def unseal(key: bytes, identity: bytes, source: BinaryIO) -> Iterator[bytes]:
         last = not following
         try:
             plain = aead.decrypt(
-                current[:NONCE_SIZE], current[NONCE_SIZE:], _aad(identity, index, last)
+                current[:NONCE_SIZE], current[NONCE_SIZE:], _aad(identity, header, index, last)
             )
         except InvalidTag as exc:
             raise SealError(

@@ -96,11 +96,12 @@ def upload(
     *,
     declared_type: str | None = None,
     comment: str | None = None,
+    for_person: uuid.UUID | None = None,
 ) -> VersionOut:
     name = check_filename(filename)
     if comment is not None and len(comment) > 500:
         raise ValidationFailed.of("comment", "is longer than 500 characters")
-    data_key = _prepare(uow, actor, artifact_id, settings)
+    data_key = _prepare(uow, actor, artifact_id, settings, for_person)
     version_id = uuid.uuid4()
     blob = f"{artifact_id.hex}/{version_id.hex}.sealed"
     digest = hashlib.sha256()
@@ -142,11 +143,17 @@ def upload(
 
 
 def _prepare(
-    uow: UowFactory, actor: Principal, artifact_id: uuid.UUID, settings: ContentSettings
+    uow: UowFactory,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    settings: ContentSettings,
+    for_person: uuid.UUID | None,
 ) -> bytes:
     """The first short transaction: may the actor add content, and the data key."""
     with uow() as unit:
-        artifact, decision = techdata.decide_own_access(unit, actor, artifact_id, Action.READ)
+        artifact, decision = techdata.decide_own_access(
+            unit, actor, artifact_id, Action.READ, for_person
+        )
         unit.for_writing()  # before anything is read: the data key may be created
         require(actor, Permission.ARTIFACT_CREATE, techdata.artifact_target(unit.session, artifact))
         if not decision.permit:  # who may not read it may not write it either
@@ -225,9 +232,14 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def list_versions(uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID) -> list[VersionOut]:
+def list_versions(
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    for_person: uuid.UUID | None = None,
+) -> list[VersionOut]:
     """The artifact's versions, newest first, for someone who may see the artifact."""
-    techdata.get_artifact(uow, actor, artifact_id)  # "not found" unless visible; recorded
+    techdata.get_artifact(uow, actor, artifact_id, for_person)  # 404 unless visible
     with uow:
         rows = uow.session.scalars(
             select(ContentVersion)
@@ -278,6 +290,7 @@ def hand_out(
     *,
     number: int | None = None,
     action: Action = Action.DOWNLOAD,
+    for_person: uuid.UUID | None = None,
 ) -> Handout:
     """Decide, record, and open a version (default: the latest) for ``action`` (``read``
     or ``download``). A refusal is recorded too, and says which rules failed and how to
@@ -285,7 +298,7 @@ def hand_out(
     if action not in (Action.READ, Action.DOWNLOAD):
         raise ValidationFailed.of("action", "content is handed out to read or to download")
     with uow:
-        artifact, decision = techdata.decide_own_access(uow, actor, artifact_id, action)
+        artifact, decision = techdata.decide_own_access(uow, actor, artifact_id, action, for_person)
         if not decision.permit:
             raise techdata.refusal(decision)
         session = uow.session

@@ -296,16 +296,30 @@ def get_artifact(
 
 
 def decide_own_access(
-    uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, action: Action
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: uuid.UUID,
+    action: Action,
+    for_person: uuid.UUID | None = None,
 ) -> tuple[Artifact, Decision]:
-    """The engine's decision on the actor's own ``action`` on the artifact, recorded in
-    the ledger, permit or deny, and committed. Inside an open unit of work; an artifact the
-    actor may not know of is "not found" (and that view is recorded as refused)."""
-    artifact, seen = _seen(uow, actor, artifact_id, None)
+    """The engine's decision on the actor's own ``action`` on the artifact (or, for the
+    node operator, on ``for_person``'s), recorded in the ledger, permit or deny, and
+    committed. Inside an open unit of work; an artifact the person may not know of is
+    "not found" (and that view is recorded as refused)."""
+    if for_person is not None and not actor.is_operator:
+        raise PermissionDenied("only the node's operator acts for another person")
+    artifact, seen = _seen(uow, actor, artifact_id, for_person)
     decision = decide(dataclasses.replace(seen.request, action=action), seen.world)
     uow.for_writing()  # a new transaction since the view was recorded
     record_decision(
-        uow, actor, "techdata", Artifact.__tablename__, str(artifact.id), action, decision
+        uow,
+        actor,
+        "techdata",
+        Artifact.__tablename__,
+        str(artifact.id),
+        action,
+        decision,
+        for_person=for_person,
     )
     uow.commit()
     return artifact, decision
@@ -333,36 +347,52 @@ def _seen(
     uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, as_person: uuid.UUID | None
 ) -> tuple[Artifact, _Seen]:
     """The artifact and the person's view of it, if they may know it exists; otherwise
-    "not found", exactly as for an unknown id."""
+    "not found", exactly as for an unknown id.
+
+    A person's own view is a decision the ledger records, permit or deny, and so is the
+    node operator's on behalf of a person (the operator can hand content out). A security
+    officer asking about someone else (``as_person``) accesses nothing: not recorded."""
     session = uow.session
     on_behalf = as_person is not None and as_person != actor.person_id
-    if not on_behalf:
-        # The person's own access is a decision the ledger records, permit or deny.
+    recorded = not on_behalf or actor.is_operator
+    if recorded:
         uow.for_writing()
     person_id = _viewer(session, actor, as_person)
     if on_behalf:
         _require_explain_person(session, actor, person_id)
+    for_person = person_id if on_behalf else None
     artifact = session.get(Artifact, artifact_id)
     if artifact is None:
-        if not on_behalf:
-            _record_view(uow, actor, str(artifact_id), None)
+        if recorded:
+            _record_view(uow, actor, str(artifact_id), None, for_person)
         raise NotFound(NOT_FOUND)
     seen = _metadata_request(uow, person_id, artifact)
     decision = decide(seen.request, seen.world)
-    if not on_behalf:
-        _record_view(uow, actor, str(artifact.id), decision)
+    if recorded:
+        _record_view(uow, actor, str(artifact.id), decision, for_person)
     if not decision.permit:
         raise NotFound(NOT_FOUND)
     return artifact, seen
 
 
 def _record_view(
-    uow: UnitOfWork, actor: Principal, artifact_id: str, decision: Decision | None
+    uow: UnitOfWork,
+    actor: Principal,
+    artifact_id: str,
+    decision: Decision | None,
+    for_person: uuid.UUID | None,
 ) -> None:
-    """Record and commit the decision on a person's own view of an artifact: a refusal
-    (reported as "not found") is recorded as well, in its own transaction."""
+    """Record and commit the decision on a view of an artifact: a refusal (reported as
+    "not found") is recorded as well, in its own transaction."""
     record_decision(
-        uow, actor, "techdata", Artifact.__tablename__, artifact_id, Action.VIEW_METADATA, decision
+        uow,
+        actor,
+        "techdata",
+        Artifact.__tablename__,
+        artifact_id,
+        Action.VIEW_METADATA,
+        decision,
+        for_person=for_person,
     )
     uow.commit()
 
