@@ -194,3 +194,37 @@ def test_an_oversized_upload_is_413_and_leaves_nothing(
         assert unit.session.scalars(select(ContentVersion)).all() == []
     content = Path(settings.data_dir) / "content"
     assert not content.exists() or not [p for p in content.rglob("*") if p.is_file()]
+
+
+def test_the_upload_form_streams_its_file_and_refuses_a_forged_one_keeping_nothing(
+    client: TestClient, sonar: Sonar, settings: Settings, uow: UowFactory
+) -> None:
+    artifact = sonar.artifacts["REL"]
+    headers = login(client, "alice")
+    token = headers["X-CSRF-Token"]
+    forged = client.post(
+        f"/artifacts/{artifact}/versions",
+        data={"csrf_token": "forged", "comment": "x"},
+        files={"file": ("notes.txt", TEXT, "text/plain")},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    no_file = client.post(
+        f"/artifacts/{artifact}/versions", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert no_file.status_code in (400, 422)
+    with uow() as unit:
+        assert unit.session.scalars(select(ContentVersion)).all() == []
+    content = Path(settings.data_dir) / "content"
+    assert not content.exists() or not [p for p in content.rglob("*") if p.is_file()]
+
+    sent = client.post(
+        f"/artifacts/{artifact}/versions",
+        data={"csrf_token": token, "comment": "from the form"},
+        files={"file": ("notes.txt", TEXT, "text/plain")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    page = client.get(f"/artifacts/{artifact}")
+    assert "notes.txt" in page.text and "from the form" in page.text
+    assert client.get(f"/artifacts/{artifact}/content").content.count(b"SECRET//REL") == 2

@@ -41,6 +41,7 @@ from coalition.settings import Settings
 from coalition.store.uow import UnitOfWork
 from coalition.techdata import services as techdata
 from coalition.techdata.models import Artifact
+from coalition.techdata.schemas import ArtifactOut
 
 UowFactory = Callable[[], UnitOfWork]
 #: How many bytes of the start are read to recognise the content's type.
@@ -239,11 +240,16 @@ def list_versions(
     for_person: uuid.UUID | None = None,
 ) -> list[VersionOut]:
     """The artifact's versions, newest first, for someone who may see the artifact."""
-    techdata.get_artifact(uow, actor, artifact_id, for_person)  # 404 unless visible
+    return versions_of_shown(uow, techdata.get_artifact(uow, actor, artifact_id, for_person))
+
+
+def versions_of_shown(uow: UnitOfWork, shown: ArtifactOut) -> list[VersionOut]:
+    """The versions of an artifact the caller has just been shown: ``shown`` comes from
+    ``techdata.get_artifact``, which decided (and recorded) that they may see it."""
     with uow:
         rows = uow.session.scalars(
             select(ContentVersion)
-            .where(ContentVersion.artifact_id == artifact_id)
+            .where(ContentVersion.artifact_id == shown.id)
             .order_by(ContentVersion.number.desc())
         )
         return [VersionOut.model_validate(r) for r in rows]

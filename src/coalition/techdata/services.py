@@ -576,6 +576,7 @@ def _artifact_out(
             actor,
             artifact_target(session, artifact),
             (
+                Permission.ARTIFACT_CREATE,  # also: add content versions
                 Permission.ARTIFACT_RELABEL,
                 Permission.NEED_TO_KNOW_GRANT,
                 Permission.DECISION_EXPLAIN,

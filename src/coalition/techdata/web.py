@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from coalition.common.paging import PageRequest
+from coalition.content import services as content
 from coalition.errors import CoalitionError
 from coalition.exportcontrol.services import list_authorisations
 from coalition.policy.facts import Action, Purpose
@@ -210,7 +211,12 @@ def artifact_page(
     artifact_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep
 ) -> Response:
     artifact = services.get_artifact(uow, actor, artifact_id)
-    context: dict[str, Any] = {"section": "artifacts", "artifact": artifact}
+    context: dict[str, Any] = {
+        "section": "artifacts",
+        "artifact": artifact,
+        "versions": content.versions_of_shown(uow, artifact),
+        "may": {d.action: d.permit for d in artifact.access},
+    }
     if "organisation:decision:explain" in artifact.allowed_actions:
         context["people"] = _people(uow, actor)
         context["actions"] = ALL_ACTIONS

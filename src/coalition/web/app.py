@@ -166,6 +166,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.agreements import web as agreements_web
     from coalition.audit import api as audit_api
     from coalition.content import api as content_api
+    from coalition.content import web as content_web
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.ip import api as ip_api
     from coalition.ledger import api as ledger_api
@@ -208,6 +209,7 @@ def _install_routes(app: FastAPI) -> None:
         projects_web,
         projects_plan_web,
         techdata_web,
+        content_web,
         ledger_web,
     ):
         app.include_router(module.router)
