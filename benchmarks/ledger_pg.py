@@ -176,7 +176,7 @@ def _writer(
         event.remove(Session, "before_flush", log._pending_entries)
     engine = _engine(url)
     uow = uow_factory(engine)
-    rng = random.Random(seed * 1000 + writer)  # noqa: S311  (seeded benchmark data)
+    rng = random.Random(seed * 1000 + writer)
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     committed: list[tuple[int, float]] = []  # (event id, wall time right after commit)

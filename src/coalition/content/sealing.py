@@ -79,17 +79,26 @@ class Sealer:
 
     def write(self, data: bytes) -> None:
         self.plaintext_bytes += len(data)
-        self._buffer += data
+        view = memoryview(data)
         # Keep one full segment back: only close() knows which segment is the last.
-        while len(self._buffer) > self._size:
-            self._seal(bytes(self._buffer[: self._size]), last=False)
-            del self._buffer[: self._size]
+        if self._buffer:
+            taken = view[: self._size - len(self._buffer)]
+            self._buffer += taken
+            view = view[len(taken) :]
+            if view and len(self._buffer) == self._size:
+                self._seal(self._buffer, last=False)
+                self._buffer.clear()
+        # Whole segments straight from the caller's bytes, without copying them first.
+        while len(view) > self._size:
+            self._seal(view[: self._size], last=False)
+            view = view[self._size :]
+        self._buffer += view
 
     def close(self) -> None:
         self._seal(bytes(self._buffer), last=True)
         self._buffer.clear()
 
-    def _seal(self, plain: bytes, last: bool) -> None:
+    def _seal(self, plain: bytes | bytearray | memoryview, last: bool) -> None:
         nonce = os.urandom(NONCE_SIZE)
         sealed = self._aead.encrypt(
             nonce, plain, _aad(self._identity, self._header, self._index, last)

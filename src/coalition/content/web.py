@@ -13,11 +13,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from coalition.content import services
-from coalition.content.api import content_settings, handout_headers, pulled
+from coalition.content.api import content_settings, handout_headers, with_body
 from coalition.errors import PermissionDenied, ValidationFailed
 from coalition.policy.facts import Action
 from coalition.web.deps import UowDep, WebPrincipal, csrf_ok
@@ -124,11 +124,11 @@ class StreamedForm:
                 return
 
 
-def _upload_form(request: Request, actor: WebPrincipal, artifact_id: uuid.UUID) -> str:
+def _upload_form(
+    request: Request, actor: WebPrincipal, artifact_id: uuid.UUID, raw: Iterator[bytes]
+) -> str:
     """Runs in a worker thread: the form's fields, then the file, sealed as it streams."""
-    form = StreamedForm(
-        request.headers.get("content-type", ""), pulled(request.stream().__aiter__())
-    )
+    form = StreamedForm(request.headers.get("content-type", ""), raw)
     form.until_file()
     if not csrf_ok(request, form.fields.get("csrf_token")):
         raise PermissionDenied("the form has expired or did not come from this site; reload it")
@@ -147,7 +147,7 @@ def _upload_form(request: Request, actor: WebPrincipal, artifact_id: uuid.UUID) 
 
 @router.post("/artifacts/{artifact_id}/versions")
 async def upload_page(artifact_id: uuid.UUID, request: Request, actor: WebPrincipal) -> Response:
-    message = await run_in_threadpool(_upload_form, request, actor, artifact_id)
+    message = await with_body(request, lambda raw: _upload_form(request, actor, artifact_id, raw))
     flash(request, message)
     return RedirectResponse(f"/artifacts/{artifact_id}#content-h", status_code=303)
 

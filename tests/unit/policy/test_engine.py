@@ -209,6 +209,17 @@ def test_an_exemption_applies_only_when_every_condition_holds() -> None:
     assert failing(refused) == ["export"]
 
 
+def test_deemed_export_a_foreign_national_inside_the_originating_lab_needs_a_licence() -> None:
+    # A Briton working at the US laboratory that owns the data: viewing it is an export.
+    insider = person("GBR", organisation=USA_LAB, clearances=(cleared("GBR", 3),))
+    item = artifact(export=frozenset({ITAR}))
+    for action in (Action.READ, Action.DOWNLOAD):
+        refused = decide(ask(insider, item, action), WORLD)
+        assert failing(refused) == ["export"] and "GBR national" in refused.failed[0].reason
+    licensed = replace(WORLD, authorisations=(_auth(end_users=frozenset({USA_LAB})),))
+    assert decide(ask(insider, item), licensed).permit
+
+
 def test_a_us_national_needs_no_us_export_authorisation() -> None:
     american = person("USA", organisation=GBR_LAB, clearances=(cleared("USA", 3),))
     decision = decide(ask(american, artifact(export=frozenset({ITAR}))), WORLD)
