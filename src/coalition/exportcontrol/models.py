@@ -5,22 +5,28 @@ provisos, drawdown) come with the export register; the rule needs the records no
 from __future__ import annotations
 
 import enum
-from datetime import date
+import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String, Text
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.policy.labels import ExportRegime
-from coalition.store.base import Base, Entity
+from coalition.store.base import Base, Entity, utcnow
 from coalition.store.enums import enum_column
 
 
 class AuthorisationKind(enum.StrEnum):
-    LICENCE = "licence"  # e.g. a DSP-5 or an EAR licence
-    AGREEMENT = "agreement"  # e.g. a TAA or MLA
-    NATIONAL_LICENCE = "national_licence"
+    DSP_5 = "dsp_5"  # ITAR: permanent export of unclassified defence articles or data
+    DSP_85 = "dsp_85"  # ITAR: classified defence articles or data
+    TAA = "taa"  # ITAR technical assistance agreement
+    MLA = "mla"  # ITAR manufacturing licence agreement
+    LICENCE = "licence"  # another individual licence (an EAR licence, say)
+    AGREEMENT = "agreement"  # another agreement
+    NATIONAL_LICENCE = "national_licence"  # another nation's individual licence
+    GENERAL_LICENCE = "general_licence"  # an open or general licence
 
 
 class AuthorisationStatus(enum.StrEnum):
@@ -65,3 +71,38 @@ class Exemption(Entity, Base):
     valid_from: Mapped[date | None]
     valid_until: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class AuthorisationAmendment(Base):
+    """One amendment of an authorisation: the fields it changed (old and new values) and
+    why, in order."""
+
+    __tablename__ = "export_authorisation_amendments"
+    __table_args__ = (UniqueConstraint("authorisation_id", "number"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    authorisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("export_authorisations.id"), index=True
+    )
+    number: Mapped[int]
+    #: Field name -> [old value, new value], as JSON.
+    changes: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthorisationDrawdown(Base):
+    """Value or quantity used under an authorisation: by a release, or recorded by the
+    export-control officer for a shipment outside Coalition."""
+
+    __tablename__ = "export_authorisation_drawdowns"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    authorisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("export_authorisations.id"), index=True
+    )
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    quantity: Mapped[int] = mapped_column(default=0)
+    #: What used it: a release's reference, a shipment's number.
+    reference: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

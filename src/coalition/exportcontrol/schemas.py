@@ -57,6 +57,62 @@ class AuthorisationStatusIn(Command):
     reason: str = Field(min_length=3, max_length=2000)
 
 
+AMENDABLE = (
+    "categories",
+    "recipient_nations",
+    "end_user_ids",
+    "project_ids",
+    "purposes",
+    "value_limit",
+    "quantity_limit",
+    "provisos",
+    "valid_until",
+)
+
+
+class AmendmentIn(Command):
+    """The fields an amendment changes (others stay as they are), and why."""
+
+    categories: list[str] | None = Field(default=None, max_length=50)
+    recipient_nations: list[str] | None = Field(default=None, max_length=60)
+    end_user_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    project_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    purposes: list[Purpose] | None = Field(default=None, max_length=4)
+    value_limit: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    quantity_limit: int | None = Field(default=None, ge=0)
+    provisos: str | None = Field(default=None, max_length=10000)
+    valid_until: date | None = None
+    reason: str = Field(min_length=3, max_length=2000)
+
+    @field_validator("recipient_nations")
+    @classmethod
+    def _nations(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _trigraphs(value)
+
+
+class AmendmentOut(View):
+    number: int
+    changes: dict[str, list[object]]
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class DrawdownIn(Command):
+    value: Decimal = Field(default=Decimal(0), ge=0, max_digits=18, decimal_places=2)
+    quantity: int = Field(default=0, ge=0)
+    reference: str = Field(min_length=1, max_length=120, examples=["shipment 2026-114"])
+
+
+class DrawdownOut(View):
+    id: uuid.UUID
+    value: Decimal
+    quantity: int
+    reference: str
+    created_by: str
+    created_at: datetime
+
+
 class AuthorisationOut(View):
     id: uuid.UUID
     reference: str
@@ -78,6 +134,21 @@ class AuthorisationOut(View):
     status: AuthorisationStatus
     created_at: datetime
     version: int
+    value_remaining: Decimal | None = None
+    quantity_remaining: int | None = None
+    #: 30, 60 or 90 when the authorisation lapses within that many days.
+    expiry_warning: int | None = None
+    expired: bool = False
+
+
+class AuthorisationDetail(AuthorisationOut):
+    amendments: list[AmendmentOut] = Field(default_factory=list)
+    drawdowns: list[DrawdownOut] = Field(default_factory=list)
+
+
+class ImportResult(View):
+    created: int
+    references: list[str]
 
 
 class ExemptionConditions(Command):
