@@ -208,3 +208,46 @@ def test_a_label_document_round_trips_and_an_xml_bomb_is_refused(
     page = listed(capsys, ALICE)
     assert page["total"] == 2
     assert {a["reference"] for a in page["items"]} == {"TD-4", "TD-5"}
+
+
+def test_the_export_register_amends_draws_down_imports_and_warns(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    today = date.today()
+    created = json.loads(
+        ok(
+            capsys,
+            *("export", "authorise", "--reference", "TAA 9-1", "--kind", "taa"),
+            *("--issuing-nation", "USA", "--regime", "ITAR", "--recipient", "GBR"),
+            *("--quantity-limit", "3", "--valid-from", str(today - timedelta(days=10))),
+            *("--valid-until", str(today + timedelta(days=20)), "--json"),
+        )
+    )
+    ident = created["id"]
+    drawn = json.loads(
+        ok(capsys, "export", "draw-down", ident, "--quantity", "2", "--reference", "s1", "--json")
+    )
+    assert drawn["quantity_remaining"] == 1
+    code, _, err = run(capsys, "export", "draw-down", ident, "--quantity", "2", "--reference", "s2")
+    assert code == 4 and "exceeds what remains (1)" in err
+    amended = json.loads(
+        ok(
+            capsys,
+            *("export", "amend", ident, "--quantity-limit", "5", "--reason", "amendment 1"),
+            "--json",
+        )
+    )
+    assert amended["amendments"][0]["changes"] == {"quantity_limit": [3, 5]}
+    assert "TAA 9-1" in ok(capsys, "export", "expiring")
+
+    csv_file = tmp_path / "licences.csv"
+    csv_file.write_text(
+        "reference,kind,issuing_nation,regime,recipient_nations,end_users,valid_from,valid_until\n"
+        f"DSP-5 9-2,dsp_5,USA,ITAR,GBR,USAPL,{today},{today + timedelta(days=300)}\n"
+        f"DSP-5 9-3,dsp_5,USA,ITAR,GBR,NOPE,{today},{today + timedelta(days=300)}\n"
+    )
+    code, _, err = run(capsys, "export", "import", str(csv_file))
+    assert code == 1 and "row 3.end_users: unknown: NOPE" in err
+    csv_file.write_text(csv_file.read_text().replace("NOPE", "UKSL"))
+    imported = json.loads(ok(capsys, "export", "import", str(csv_file), "--json"))
+    assert imported == {"created": 2, "references": ["DSP-5 9-2", "DSP-5 9-3"]}

@@ -17,7 +17,13 @@ from coalition.common.paging import PageRequest
 from coalition.errors import ValidationFailed
 from coalition.exportcontrol import services as export_services
 from coalition.exportcontrol.models import AuthorisationKind, AuthorisationStatus
-from coalition.exportcontrol.schemas import AuthorisationIn, AuthorisationStatusIn, ExemptionIn
+from coalition.exportcontrol.schemas import (
+    AmendmentIn,
+    AuthorisationIn,
+    AuthorisationStatusIn,
+    DrawdownIn,
+    ExemptionIn,
+)
 from coalition.ip import services as ip_services
 from coalition.ip.models import IpKind
 from coalition.ip.schemas import IpAssetIn, LicenceIn
@@ -419,6 +425,8 @@ def _register_export(app: typer.Typer) -> None:
                 "recipient_nations",
                 "valid_until",
                 "status",
+                "value_remaining",
+                "quantity_remaining",
             ],
         )
 
@@ -474,6 +482,89 @@ def _register_export(app: typer.Typer) -> None:
                 uow(), operator(), parse_uuid(authorisation, "authorisation"), data
             ),
             as_json,
+        )
+
+    @export.command("show")
+    def show_authorisation(authorisation: str, as_json: JsonOpt = False) -> None:
+        """An authorisation with what remains, its amendments and draw-downs."""
+        emit(
+            export_services.get_authorisation(
+                uow(), operator(), parse_uuid(authorisation, "authorisation")
+            ),
+            as_json,
+        )
+
+    @export.command("amend")
+    def amend(
+        authorisation: str,
+        reason: Annotated[str, typer.Option(help="Why (kept with the amendment).")],
+        valid_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+        category: Annotated[list[str] | None, typer.Option(help="Replaces (repeat).")] = None,
+        recipient: Annotated[list[str] | None, typer.Option(help="Replaces (repeat).")] = None,
+        end_user: Annotated[list[str] | None, typer.Option(help="Replaces (repeat).")] = None,
+        value_limit: Annotated[float | None, typer.Option()] = None,
+        quantity_limit: Annotated[int | None, typer.Option()] = None,
+        provisos: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Amend an authorisation: the options given replace those fields; the old and new
+        values are kept with the reason."""
+        given: dict[str, object] = {"reason": reason}
+        if valid_until is not None:
+            given["valid_until"] = valid_until
+        if category is not None:
+            given["categories"] = category
+        if recipient is not None:
+            given["recipient_nations"] = [r.upper() for r in recipient]
+        if end_user is not None:
+            given["end_user_ids"] = [organisation_id(e, "end-user") for e in end_user]
+        if value_limit is not None:
+            given["value_limit"] = value_limit
+        if quantity_limit is not None:
+            given["quantity_limit"] = quantity_limit
+        if provisos is not None:
+            given["provisos"] = provisos
+        data = build(AmendmentIn, **given)
+        emit(
+            export_services.amend_authorisation(
+                uow(), operator(), parse_uuid(authorisation, "authorisation"), data
+            ),
+            as_json,
+        )
+
+    @export.command("draw-down")
+    def draw_down(
+        authorisation: str,
+        reference: Annotated[str, typer.Option(help="What used it (a shipment, a release).")],
+        value: Annotated[float, typer.Option(min=0)] = 0,
+        quantity: Annotated[int, typer.Option(min=0)] = 0,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record value or quantity used; refused (exit 4) when it would pass a limit."""
+        data = build(DrawdownIn, value=value, quantity=quantity, reference=reference)
+        emit(
+            export_services.draw_down(
+                uow(), operator(), parse_uuid(authorisation, "authorisation"), data
+            ),
+            as_json,
+        )
+
+    @export.command("import")
+    def import_csv(file: Path, as_json: JsonOpt = False) -> None:
+        """Record authorisations from a CSV file; all rows or none (docs/cli.md)."""
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationFailed.of("file", f"cannot be read as UTF-8 ({exc})") from exc
+        emit(export_services.import_authorisations(uow(), operator(), text), as_json)
+
+    @export.command("expiring")
+    def expiring(as_json: JsonOpt = False) -> None:
+        """Active authorisations lapsing within 90 days, with their warning band."""
+        emit(
+            export_services.expiring(uow(), operator()),
+            as_json,
+            ["reference", "kind", "issuing_nation", "valid_until", "expiry_warning"],
         )
 
     @export.command("exemptions")
