@@ -168,6 +168,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.content import api as content_api
     from coalition.content import web as content_web
     from coalition.exportcontrol import api as exportcontrol_api
+    from coalition.exportcontrol import web as exportcontrol_web
     from coalition.ip import api as ip_api
     from coalition.ledger import api as ledger_api
     from coalition.ledger import web as ledger_web
@@ -210,6 +211,7 @@ def _install_routes(app: FastAPI) -> None:
         projects_plan_web,
         techdata_web,
         content_web,
+        exportcontrol_web,
         ledger_web,
     ):
         app.include_router(module.router)

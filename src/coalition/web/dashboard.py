@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from coalition.exportcontrol.services import expiring
 from coalition.overview.services import dashboard
 from coalition.web.deps import UowDep, WebPrincipal
 from coalition.web.templating import render
@@ -14,6 +15,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
+    board = dashboard(uow, actor)
     return render(
-        request, "dashboard.html", actor, {"section": "dashboard", "board": dashboard(uow, actor)}
+        request,
+        "dashboard.html",
+        actor,
+        {"section": "dashboard", "board": board, "export_expiring": expiring(uow, actor)},
     )
