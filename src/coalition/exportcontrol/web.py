@@ -44,9 +44,7 @@ def register_page(request: Request, actor: WebPrincipal, uow: UowDep) -> Respons
 
 
 @router.post("/export/authorisations/import")
-def import_page(
-    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
-) -> Response:
+def import_page(request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm) -> Response:
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile):

@@ -1,0 +1,1 @@
+"""Moving releasable data between nations: release packages."""
