@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         description="Verifier keys (name+id+key) of the partner logs this node witnesses, "
         "separated by spaces or commas.",
     )
+    package_key_file: Path | None = Field(
+        default=None,
+        description="The RSA key packages addressed to this node are wrapped for; default: "
+        "keys/package.key in the data directory (coalition package keygen).",
+    )
+    package_signing_key_file: Path | None = Field(
+        default=None,
+        description="The Ed25519 key that binds the assertions of packages this node "
+        "releases; default: keys/package-signing.key in the data directory.",
+    )
     ledger_witnesses: str = Field(
         default="",
         description="The witnesses this node asks to cosign its checkpoints: entries "
@@ -149,6 +159,14 @@ class Settings(BaseSettings):
     @property
     def effective_content_dir(self) -> Path:
         return self.content_dir or self.data_dir / "content"
+
+    @property
+    def effective_package_key_file(self) -> Path:
+        return self.package_key_file or self.data_dir / "keys" / "package.key"
+
+    @property
+    def effective_package_signing_key_file(self) -> Path:
+        return self.package_signing_key_file or self.data_dir / "keys" / "package-signing.key"
 
     @property
     def effective_witness_key_file(self) -> Path:

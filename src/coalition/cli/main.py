@@ -27,6 +27,7 @@ def _register() -> None:
     from coalition.agreements import cli as agreements_cli
     from coalition.cli import node
     from coalition.content import cli as content_cli
+    from coalition.exchange import cli as exchange_cli
     from coalition.ledger import cli as ledger_cli
     from coalition.policy import cli as policy_cli
     from coalition.projects import cli as projects_cli
@@ -43,6 +44,7 @@ def _register() -> None:
     policy_cli.register(app)
     techdata_cli.register(app)
     content_cli.register(app)
+    exchange_cli.register(app)
     ledger_cli.register(app)
 
 
