@@ -251,3 +251,29 @@ def test_the_export_register_amends_draws_down_imports_and_warns(
     csv_file.write_text(csv_file.read_text().replace("NOPE", "UKSL"))
     imported = json.loads(ok(capsys, "export", "import", str(csv_file), "--json"))
     assert imported == {"created": 2, "references": ["DSP-5 9-2", "DSP-5 9-3"]}
+
+
+def test_the_release_precheck_for_a_requester(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create(capsys, "TD-R1", *REL, "--banner", "SECRET//REL TO USA, GBR")
+    out = ok(
+        capsys,
+        *("releases", "precheck", "--for", str(world.alice), "--artifact", "TD-R1"),
+        *("--recipient", "UKSL", "--recipient", "LOPT"),
+    )
+    assert "of 2 item-recipient pairs may be released" in out
+    assert "TD-R1 to LOPT: releasability" in out
+    assert "USA security officer (classified)" in out
+    code, _, err = run(
+        capsys,
+        "releases",
+        "precheck",
+        "--for",
+        str(world.alice),
+        "--artifact",
+        "NOPE",
+        "--recipient",
+        "UKSL",
+    )
+    assert code == 1 and "no artifact you may see: NOPE" in err

@@ -33,6 +33,7 @@ def _register() -> None:
     from coalition.projects import cli as projects_cli
     from coalition.registry import cli as registry_cli
     from coalition.registry import people_cli
+    from coalition.releases import cli as releases_cli
     from coalition.techdata import cli as techdata_cli
 
     node.register(app)
@@ -45,6 +46,7 @@ def _register() -> None:
     techdata_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)
+    releases_cli.register(app)
     ledger_cli.register(app)
 
 

@@ -674,6 +674,11 @@ def _check_project(
     return project
 
 
+def viewer(session: Session, actor: Principal) -> uuid.UUID:
+    """The person an actor acts as: their own; an account with no person is told so."""
+    return _viewer(session, actor, None)
+
+
 def _viewer(session: Session, actor: Principal, as_person: uuid.UUID | None) -> uuid.UUID:
     person_id = as_person or actor.person_id
     if person_id is None:

@@ -179,6 +179,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.registry import api as registry_api
     from coalition.registry import people_web
     from coalition.registry import web as registry_web
+    from coalition.releases import api as releases_api
+    from coalition.releases import web as releases_web
     from coalition.techdata import api as techdata_api
     from coalition.techdata import web as techdata_web
     from coalition.web import dashboard
@@ -194,6 +196,7 @@ def _install_routes(app: FastAPI) -> None:
         projects_api,
         techdata_api,
         content_api,
+        releases_api,
         exportcontrol_api,
         ip_api,
         ledger_api,
@@ -211,6 +214,7 @@ def _install_routes(app: FastAPI) -> None:
         projects_plan_web,
         techdata_web,
         content_web,
+        releases_web,
         exportcontrol_web,
         ledger_web,
     ):

@@ -1,0 +1,50 @@
+"""Commands and views of releases."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+from coalition.policy.facts import Purpose
+from coalition.registry.schemas import Command
+
+
+class PrecheckIn(Command):
+    """Items, recipients and a purpose, as a requester would submit them."""
+
+    artifact_references: list[str] = Field(min_length=1, max_length=1000)
+    recipient_organisation_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    purpose: Purpose
+
+
+class Blocker(BaseModel):
+    artifact_reference: str
+    recipient_id: uuid.UUID
+    recipient_name: str
+    rule: str
+    reason: str
+    remedy: str | None
+
+
+class ItemCheck(BaseModel):
+    artifact_id: uuid.UUID
+    artifact_reference: str
+    banner: str
+    #: Recipients the item may go to now.
+    permitted_to: list[str]
+    approvals: list[str]
+
+
+class PrecheckOut(BaseModel):
+    purpose: Purpose
+    items: list[ItemCheck]
+    recipients: list[str]
+    #: Item and recipient pairs the engine permits, of all pairs.
+    permitted: int
+    pairs: int
+    blockers: list[Blocker]
+    #: What a release would oblige (acknowledging provisos, approvals), each once.
+    obligations: list[str]
+    #: Who must approve, over all items, each once.
+    approvals: list[str]
