@@ -13,8 +13,9 @@ import secrets
 import tempfile
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -106,6 +107,17 @@ class Settings(BaseSettings):
         default=None,
         description="Where sealed content is kept; default: content/ in the data directory.",
     )
+    content_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="Where sealed content is kept: the local folder, or an S3-compatible "
+        "bucket (needs boto3: pip install 'coalition[s3]').",
+    )
+    s3_bucket: str = Field(default="", description="The bucket, with content_store=s3.")
+    s3_prefix: str = Field(default="coalition/", description="The key prefix in the bucket.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="An S3-compatible service's URL (MinIO, Ceph); default: AWS."
+    )
+    s3_region: str | None = Field(default=None, description="The bucket's region.")
     upload_max_bytes: int = Field(
         default=2 * 1024**3,
         ge=1,
@@ -123,6 +135,12 @@ class Settings(BaseSettings):
 
         parse_witnesses(value)
         return value
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> Settings:
+        if self.content_store == "s3" and not self.s3_bucket:
+            raise ValueError("COALITION_S3_BUCKET is required with COALITION_CONTENT_STORE=s3")
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -29,7 +29,7 @@ from coalition.accounts.permissions import Permission, Principal
 from coalition.common.access import require
 from coalition.common.events import record_event
 from coalition.content import keys, marking
-from coalition.content.blobs import BlobStore, LocalBlobs
+from coalition.content.blobs import BlobStore, LocalBlobs, S3Blobs
 from coalition.content.models import ArtifactKey, ContentVersion
 from coalition.content.schemas import VersionOut
 from coalition.content.sealing import DEFAULT_SEGMENT, Sealer, new_key, unseal, unwrap_key, wrap_key
@@ -61,8 +61,15 @@ class ContentSettings:
 def content_settings(settings: Settings) -> ContentSettings:
     """The node's content store and key, from its settings."""
     key_file = settings.effective_content_key_file
+    blobs: BlobStore = (
+        S3Blobs.connect(
+            settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url, settings.s3_region
+        )
+        if settings.content_store == "s3"
+        else LocalBlobs(settings.effective_content_dir)
+    )
     return ContentSettings(
-        blobs=LocalBlobs(settings.effective_content_dir),
+        blobs=blobs,
         node_key=lambda: keys.load_or_create(key_file),
         max_bytes=settings.upload_max_bytes,
     )
