@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         description="The Ed25519 key that binds the assertions of packages this node "
         "releases; default: keys/package-signing.key in the data directory.",
     )
+    release_lead_working_days: int = Field(
+        default=10,
+        ge=0,
+        le=250,
+        description="Working days a nation has to approve a release, by default.",
+    )
+    release_lead_overrides: str = Field(
+        default="",
+        description="Other lead times per nation, e.g. 'USA=15, GBR=7'.",
+    )
     ledger_witnesses: str = Field(
         default="",
         description="The witnesses this node asks to cosign its checkpoints: entries "

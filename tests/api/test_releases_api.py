@@ -6,13 +6,22 @@ blockers with remedies, and who must approve; nothing is recorded."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from coalition.accounts.permissions import Principal, Role
 from coalition.audit.models import Event
+from coalition.registry.schemas import SecurityAgreementIn
+from coalition.registry.services import create_security_agreement
+from coalition.releases.rules import working_days_after
 from tests.api.conftest import login
 from tests.api.test_techdata_api import (  # noqa: F401 - fixtures used by name
     PROBLEM,
+    TODAY,
     Sonar,
     cheap_password_hashes,
     people,
@@ -20,6 +29,7 @@ from tests.api.test_techdata_api import (  # noqa: F401 - fixtures used by name
     sonar,
 )
 from tests.conftest import UowFactory
+from tests.factories import make_account
 
 
 def _events(uow: UowFactory) -> int:
@@ -104,3 +114,128 @@ def test_the_release_page_shows_blockers_and_approvals(client: TestClient, sonar
     assert "recipient pairs may be released" in page.text
     assert "What stands in the way" in page.text and "releasability" in page.text
     assert "USA security officer (classified)" in page.text
+
+
+@pytest.fixture
+def releasable(uow: UowFactory, operator: Principal, sonar: Sonar) -> Sonar:
+    """Sonar, with the US-UK security agreement that lets SECRET go to UKSL, and the
+    officers who approve: `officer` (security officer on the node) and `exporter`
+    (export-control officer on the node)."""
+    create_security_agreement(
+        uow(),
+        operator,
+        SecurityAgreementIn(
+            reference="US-UK GSA",
+            title="US-UK General Security Agreement",
+            parties=["USA", "GBR"],
+            max_level=4,
+            in_force_from=TODAY - timedelta(days=3650),
+        ),
+    )
+    make_account(uow, operator, "exporter", Role.EXPORT_CONTROL_OFFICER)
+    return sonar
+
+
+def _submit(client: TestClient, sonar: Sonar, *references: str) -> Any:
+    world = sonar.people.world
+    return client.post(
+        "/api/v1/releases",
+        headers=login(client, "alice"),
+        json={
+            "artifact_references": list(references),
+            "recipient_organisation_ids": [str(world.gbr_lab)],
+            "purpose": "carrying_out_the_project",
+            "justification": "Sonar trials with UKSL",
+        },
+    )
+
+
+def test_a_request_waits_for_its_approvals_each_due_in_working_days_and_is_approved(
+    client: TestClient, releasable: Sonar, uow: UowFactory
+) -> None:
+    submitted = _submit(client, releasable, "SONAR-REL")
+    assert submitted.status_code == 201, submitted.text
+    request = submitted.json()
+    assert request["reference"].startswith("REL-") and request["status"] == "submitted"
+    (approval,) = request["approvals"]
+    assert (approval["key"], approval["status"]) == ("classified:USA", "pending")
+    due = date.fromisoformat(approval["due_on"])
+    assert due > TODAY and due.weekday() < 5
+    assert approval["may_decide"] is False  # the requester never decides her own
+
+    headers = login(client, "exporter")  # may approve export, not classification
+    refused = client.post(
+        f"/api/v1/releases/{request['id']}/approvals/classified:USA",
+        headers=headers,
+        json={"approve": True, "reason": "fine"},
+    )
+    assert refused.status_code == 403
+    headers = login(client, "officer")
+    inbox = client.get("/api/v1/releases", params={"inbox": "true"}).json()
+    assert [r["reference"] for r in inbox] == [request["reference"]]
+    approved = client.post(
+        f"/api/v1/releases/{request['id']}/approvals/classified:USA",
+        headers=headers,
+        json={"approve": True, "reason": "within the GSA"},
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["approvals"][0]["decided_by"] == "officer"
+    again = client.post(
+        f"/api/v1/releases/{request['id']}/approvals/classified:USA",
+        headers=headers,
+        json={"approve": False, "reason": "changed my mind"},
+    )
+    assert again.status_code == 422
+    assert client.get("/api/v1/releases", params={"inbox": "true"}).json() == []
+    with uow() as unit:
+        tags = list(
+            unit.session.scalars(
+                select(Event.tag).where(Event.tag.startswith("releases:")).order_by(Event.id)
+            )
+        )
+    assert tags == ["releases:request:submit", "releases:approval:approve"]
+
+
+def test_a_request_with_blockers_is_refused_naming_them_and_nothing_is_kept(
+    client: TestClient, releasable: Sonar
+) -> None:
+    refused = _submit(client, releasable, "SONAR-REL", "SONAR-NOFORN")
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    assert "SONAR-NOFORN to UKSL: releasability" in refused.text
+    login(client, "alice")
+    assert client.get("/api/v1/releases").json() == []
+
+
+def test_one_rejection_rejects_and_the_requester_may_withdraw_only_what_is_open(
+    client: TestClient, releasable: Sonar
+) -> None:
+    first = _submit(client, releasable, "SONAR-REL").json()
+    second = _submit(client, releasable, "SONAR-REL").json()
+    assert first["reference"] != second["reference"]
+    headers = login(client, "officer")
+    rejected = client.post(
+        f"/api/v1/releases/{first['id']}/approvals/classified:USA",
+        headers=headers,
+        json={"approve": False, "reason": "not needed for the trials"},
+    )
+    assert rejected.json()["status"] == "rejected"
+    headers = login(client, "alice")
+    closed = client.post(
+        f"/api/v1/releases/{first['id']}/withdraw", headers=headers, json={"reason": "moot"}
+    )
+    assert closed.status_code == 422
+    withdrawn = client.post(
+        f"/api/v1/releases/{second['id']}/withdraw", headers=headers, json={"reason": "moot"}
+    )
+    assert withdrawn.json()["status"] == "withdrawn"
+    login(client, "bob")  # neither requester nor approver
+    assert client.get(f"/api/v1/releases/{second['id']}").status_code == 404
+
+
+def test_due_dates_skip_weekends_and_national_holidays() -> None:
+    # Christmas Day and Boxing Day 2026 fall on Friday and Saturday; in the UK the
+    # Boxing Day holiday moves to Monday the 28th.
+    assert working_days_after(date(2026, 12, 24), 1, "GBR") == date(2026, 12, 29)
+    assert working_days_after(date(2026, 12, 24), 1, "USA") == date(2026, 12, 28)
+    assert working_days_after(date(2026, 12, 24), 1, "XXX") == date(2026, 12, 25)

@@ -49,6 +49,8 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.DUAL_NATIONAL_EXEMPT,
                 P.WHAT_IF,
                 P.LEDGER_READ,
+                P.RELEASE_APPROVE_CLASSIFIED,
+                P.RELEASE_APPROVE_ORIGINATOR,
             }
         ),
         Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -59,6 +61,7 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.DECISION_EXPLAIN,
                 P.WHAT_IF,
                 P.EXPORT_RECORD_MANAGE,
+                P.RELEASE_APPROVE_EXPORT,
             }
         ),
         Role.PROGRAMME_MANAGER: frozenset(
@@ -73,9 +76,11 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.PROJECT_PLAN_MANAGE,
                 P.ARTIFACT_CREATE,
                 P.NEED_TO_KNOW_GRANT,
+                P.RELEASE_REQUEST,
+                P.RELEASE_APPROVE_ORIGINATOR,
             }
         ),
-        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE}),
+        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
         Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
         Role.FINANCE_OFFICER: frozenset(read),
         Role.AUDITOR: frozenset(

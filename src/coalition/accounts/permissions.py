@@ -63,6 +63,10 @@ class Permission(enum.StrEnum):
     EXPORT_RECORD_MANAGE = "node:export_record:manage"
     IP_RECORD_MANAGE = "node:ip_record:manage"
     LEDGER_READ = "node:ledger:read"
+    RELEASE_REQUEST = "organisation:release:request"
+    RELEASE_APPROVE_CLASSIFIED = "organisation:release:approve_classified"
+    RELEASE_APPROVE_EXPORT = "organisation:release:approve_export"
+    RELEASE_APPROVE_ORIGINATOR = "organisation:release:approve_originator"
 
     @property
     def scope_kind(self) -> ScopeKind | None:
@@ -97,6 +101,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DUAL_NATIONAL_EXEMPT,
             P.WHAT_IF,
             P.LEDGER_READ,
+            P.RELEASE_APPROVE_CLASSIFIED,
+            P.RELEASE_APPROVE_ORIGINATOR,
         }
     ),
     Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -107,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DECISION_EXPLAIN,
             P.WHAT_IF,
             P.EXPORT_RECORD_MANAGE,
+            P.RELEASE_APPROVE_EXPORT,
         }
     ),
     Role.PROGRAMME_MANAGER: frozenset(
@@ -121,9 +128,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PROJECT_PLAN_MANAGE,
             P.ARTIFACT_CREATE,
             P.NEED_TO_KNOW_GRANT,
+            P.RELEASE_REQUEST,
+            P.RELEASE_APPROVE_ORIGINATOR,
         }
     ),
-    Role.RESEARCHER: frozenset(_EVERYONE_READS | {P.ARTIFACT_CREATE}),
+    Role.RESEARCHER: frozenset(_EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
     Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),

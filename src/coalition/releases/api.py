@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from coalition.releases import services
-from coalition.releases.schemas import PrecheckIn, PrecheckOut
+from coalition.releases.schemas import (
+    DecisionIn,
+    PrecheckIn,
+    PrecheckOut,
+    RequestIn,
+    RequestOut,
+    WithdrawIn,
+)
 from coalition.web.deps import ApiPrincipal, UowDep
 
 router = APIRouter(tags=["releases"])
@@ -17,3 +27,42 @@ def precheck(actor: ApiPrincipal, uow: UowDep, data: PrecheckIn) -> PrecheckOut:
     every blocker with its remedy, what a release would oblige, and who must approve.
     Changes nothing."""
     return services.precheck(uow, actor, data)
+
+
+@router.post("/releases", status_code=status.HTTP_201_CREATED)
+def submit(actor: ApiPrincipal, uow: UowDep, request: Request, data: RequestIn) -> RequestOut:
+    """Submit a release request: refused (422, every blocker named) unless the engine
+    permits every item to every recipient; the approvals its items call for are created
+    with their due dates."""
+    return services.submit(uow, actor, data, request.app.state.settings)
+
+
+@router.get("/releases")
+def list_requests(
+    actor: ApiPrincipal,
+    uow: UowDep,
+    inbox: Annotated[bool, Query(description="Only those waiting for your approval.")] = False,
+) -> list[RequestOut]:
+    """Your requests and those you may approve; ``inbox``: waiting for you, soonest due
+    first."""
+    return services.list_requests(uow, actor, inbox=inbox)
+
+
+@router.get("/releases/{request_id}")
+def get_request(actor: ApiPrincipal, uow: UowDep, request_id: uuid.UUID) -> RequestOut:
+    return services.get_request(uow, actor, request_id)
+
+
+@router.post("/releases/{request_id}/approvals/{key}")
+def decide(
+    actor: ApiPrincipal, uow: UowDep, request_id: uuid.UUID, key: str, data: DecisionIn
+) -> RequestOut:
+    """Approve or reject one approval (``approve``: true or false), with a reason."""
+    return services.decide_approval(uow, actor, request_id, key, data)
+
+
+@router.post("/releases/{request_id}/withdraw")
+def withdraw(
+    actor: ApiPrincipal, uow: UowDep, request_id: uuid.UUID, data: WithdrawIn
+) -> RequestOut:
+    return services.withdraw(uow, actor, request_id, data)

@@ -1,12 +1,46 @@
-"""Who must approve the release of an item, from what its label carries."""
+"""Who must approve the release of an item, from what its label carries, and by when."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
 from typing import Any
+
+import holidays
+import pycountry
 
 #: The caveat by which an originator keeps control of further dissemination.
 ORCON = "ORCON"
+
+
+@dataclass(frozen=True)
+class Needed:
+    """One approval: its kind, the nation that gives it (and for ORCON the owner)."""
+
+    kind: str  # "classified", "export" or "originator"
+    nation: str
+    regime: str | None = None
+    organisation_id: uuid.UUID | None = None
+    organisation_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "export":
+            return f"export:{self.nation}:{self.regime}"
+        if self.kind == "originator":
+            return f"originator:{self.organisation_id}"
+        return f"classified:{self.nation}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "export":
+            return f"{self.nation} export-control officer ({self.regime})"
+        if self.kind == "originator":
+            return f"{self.organisation_name} as originator (ORCON)"
+        return f"{self.nation} security officer (classified)"
 
 
 def approvals_for(
@@ -15,21 +49,53 @@ def approvals_for(
     originator: str,
     caveats: Iterable[str],
     export: Iterable[Mapping[str, Any]],
-    owner: str,
-) -> list[str]:
+    owner_id: uuid.UUID,
+    owner_name: str,
+    owner_nation: str,
+) -> list[Needed]:
     """The approvals an item needs, each once:
 
     - classified (common level above 0): the originating nation's security officer or
       foreign-disclosure officer;
     - export-controlled: the exporting nation's export-control officer, per regime;
     - ORCON: the originator (the owning organisation)."""
-    needed: list[str] = []
+    needed: list[Needed] = []
     if common_level > 0:
-        needed.append(f"{originator} security officer (classified)")
+        needed.append(Needed("classified", originator))
     for marking in sorted(export, key=lambda m: (m["exporting_nation"], m["regime"])):
-        entry = f"{marking['exporting_nation']} export-control officer ({marking['regime']})"
+        entry = Needed("export", marking["exporting_nation"], regime=str(marking["regime"]))
         if entry not in needed:
             needed.append(entry)
     if ORCON in {c.upper() for c in caveats}:
-        needed.append(f"{owner} as originator (ORCON)")
+        needed.append(
+            Needed(
+                "originator",
+                owner_nation,
+                organisation_id=owner_id,
+                organisation_name=owner_name,
+            )
+        )
     return needed
+
+
+@cache
+def _holidays(nation: str) -> holidays.HolidayBase | None:
+    country = pycountry.countries.get(alpha_3=nation)
+    if country is None:
+        return None
+    try:
+        return holidays.country_holidays(country.alpha_2)
+    except NotImplementedError:  # a nation the library does not cover: weekends only
+        return None
+
+
+def working_days_after(start: date, days: int, nation: str) -> date:
+    """The date ``days`` working days after ``start`` in ``nation``: weekends and the
+    nation's public holidays do not count."""
+    off = _holidays(nation)
+    day, counted = start, 0
+    while counted < days:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and (off is None or day not in off):
+            counted += 1
+    return day

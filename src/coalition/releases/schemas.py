@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
 from coalition.policy.facts import Purpose
 from coalition.registry.schemas import Command
+from coalition.releases.models import ApprovalKind, ApprovalStatus, RequestStatus
 
 
 class PrecheckIn(Command):
@@ -48,3 +50,47 @@ class PrecheckOut(BaseModel):
     obligations: list[str]
     #: Who must approve, over all items, each once.
     approvals: list[str]
+
+
+class RequestIn(PrecheckIn):
+    justification: str = Field(min_length=3, max_length=4000)
+
+
+class DecisionIn(Command):
+    approve: bool
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class WithdrawIn(Command):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class ApprovalOut(BaseModel):
+    key: str
+    kind: ApprovalKind
+    nation: str
+    regime: str | None
+    due_on: date
+    overdue: bool
+    status: ApprovalStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    #: Whether the viewer may give this approval now.
+    may_decide: bool
+
+
+class RequestOut(BaseModel):
+    id: uuid.UUID
+    reference: str
+    requested_by: str
+    purpose: Purpose
+    justification: str
+    status: RequestStatus
+    created_at: datetime
+    decided_at: datetime | None
+    items: list[str]
+    item_ids: list[uuid.UUID]
+    recipients: list[str]
+    approvals: list[ApprovalOut]
+    version: int

@@ -1,23 +1,182 @@
-"""The release pre-check: every item against every recipient, before anything is
-submitted (DESIGN.md capability 5)."""
+"""Releases: the pre-check, requests, and the national approvals they need (DESIGN.md
+capability 5).
+
+A request is submitted only when the engine permits every item to every recipient for
+its purpose; it then waits for one approval per kind and nation its items call for, each
+due a nation's lead time in working days later. One refusal rejects it; the last approval
+approves it. Every step is a recorded event, so a ledger entry.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+from dataclasses import dataclass
+from datetime import date
 
-from coalition.accounts.permissions import Permission, Principal, Target
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coalition.accounts.permissions import Permission, Principal, Target, authorize
 from coalition.common.access import require
-from coalition.errors import ValidationFailed
-from coalition.policy.engine import decide
+from coalition.common.events import record_event
+from coalition.errors import NotFound, PermissionDenied, ValidationFailed
+from coalition.policy.engine import Decision, decide
 from coalition.policy.facts import Action, Request
 from coalition.registry.models import Organisation
-from coalition.releases.rules import approvals_for
-from coalition.releases.schemas import Blocker, ItemCheck, PrecheckIn, PrecheckOut
+from coalition.releases.models import (
+    ApprovalKind,
+    ApprovalStatus,
+    ReleaseApproval,
+    ReleaseItem,
+    ReleaseRecipient,
+    ReleaseRequest,
+    RequestStatus,
+)
+from coalition.releases.rules import Needed, approvals_for, working_days_after
+from coalition.releases.schemas import (
+    ApprovalOut,
+    Blocker,
+    DecisionIn,
+    ItemCheck,
+    PrecheckIn,
+    PrecheckOut,
+    RequestIn,
+    RequestOut,
+    WithdrawIn,
+)
+from coalition.settings import Settings
+from coalition.store.base import utcnow
 from coalition.store.uow import UnitOfWork
 from coalition.techdata import facts as loaders
 from coalition.techdata import listing
 from coalition.techdata.models import Artifact
-from coalition.techdata.services import today, viewer
+from coalition.techdata.services import artifact_target, today, viewer
+
+APPROVE_PERMISSION = {
+    ApprovalKind.CLASSIFIED: Permission.RELEASE_APPROVE_CLASSIFIED,
+    ApprovalKind.EXPORT: Permission.RELEASE_APPROVE_EXPORT,
+    ApprovalKind.ORIGINATOR: Permission.RELEASE_APPROVE_ORIGINATOR,
+}
+
+
+@dataclass
+class _Evaluated:
+    artifacts: list[Artifact]
+    recipients: list[Organisation]
+    decisions: dict[tuple[uuid.UUID, uuid.UUID], Decision]
+    needed: dict[uuid.UUID, list[Needed]]
+
+
+def _evaluate(uow: UnitOfWork, actor: Principal, data: PrecheckIn) -> _Evaluated:
+    """Items the requester may see, recipients, and the engine's release decisions."""
+    session = uow.session
+    day = today()
+    person_id = viewer(session, actor)
+    seen = listing.visibility(session, uow.database, person_id, Action.VIEW_METADATA, day)
+    references = list(dict.fromkeys(data.artifact_references))
+    rows = {
+        a.reference: a
+        for a in session.scalars(
+            select(Artifact).where(seen.where(session), Artifact.reference.in_(references))
+        )
+    }
+    wanted = list(dict.fromkeys(data.recipient_organisation_ids))
+    found = {
+        o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(wanted)))
+    }
+    problems = []
+    missing = [r for r in references if r not in rows]
+    if missing:
+        problems.append(
+            ("artifact_references", f"no artifact you may see: {', '.join(missing[:10])}")
+        )
+    unknown = [str(i) for i in wanted if i not in found]
+    if unknown:
+        problems.append(("recipient_organisation_ids", f"unknown: {', '.join(unknown)}"))
+    if problems:
+        raise ValidationFailed.of_many(problems)
+    artifacts = [rows[r] for r in references]
+    recipients = [found[i] for i in wanted]
+    world = loaders.load_world(session)
+    facts = loaders.artifact_facts(session, artifacts)
+    owners = {
+        o.id: o
+        for o in session.scalars(
+            select(Organisation).where(
+                Organisation.id.in_({a.owner_organisation_id for a in artifacts})
+            )
+        )
+    }
+    decisions: dict[tuple[uuid.UUID, uuid.UUID], Decision] = {}
+    subjects = [(o, loaders.organisation_subject(session, o)) for o in recipients]
+    for artifact in artifacts:
+        for organisation, subject in subjects:
+            request = Request(
+                subject, facts[artifact.id], Action.RELEASE_TO, day, purpose=data.purpose
+            )
+            decisions[(artifact.id, organisation.id)] = decide(request, world)
+    needed = {}
+    for artifact in artifacts:
+        owner = owners[artifact.owner_organisation_id]
+        label = artifact.label
+        needed[artifact.id] = approvals_for(
+            common_level=label.common_level,
+            originator=label.originator,
+            caveats=label.caveats,
+            export=label.export,
+            owner_id=owner.id,
+            owner_name=owner.short_name,
+            owner_nation=owner.nation_code,
+        )
+    return _Evaluated(artifacts, recipients, decisions, needed)
+
+
+def _summary(data: PrecheckIn, evaluated: _Evaluated) -> PrecheckOut:
+    items: list[ItemCheck] = []
+    blockers: list[Blocker] = []
+    obligations: dict[str, None] = {}
+    approvals: dict[str, None] = {}
+    permitted = 0
+    for artifact in evaluated.artifacts:
+        allowed = []
+        for organisation in evaluated.recipients:
+            decision = evaluated.decisions[(artifact.id, organisation.id)]
+            if decision.permit:
+                permitted += 1
+                allowed.append(organisation.short_name)
+                obligations.update(dict.fromkeys(decision.obligations))
+            blockers.extend(
+                Blocker(
+                    artifact_reference=artifact.reference,
+                    recipient_id=organisation.id,
+                    recipient_name=organisation.short_name,
+                    rule=rule.id,
+                    reason=rule.reason,
+                    remedy=rule.remedy,
+                )
+                for rule in decision.failed
+            )
+        labels = [n.label for n in evaluated.needed[artifact.id]]
+        approvals.update(dict.fromkeys(labels))
+        items.append(
+            ItemCheck(
+                artifact_id=artifact.id,
+                artifact_reference=artifact.reference,
+                banner=artifact.label.banner,
+                permitted_to=allowed,
+                approvals=labels,
+            )
+        )
+    return PrecheckOut(
+        purpose=data.purpose,
+        items=items,
+        recipients=[o.short_name for o in evaluated.recipients],
+        permitted=permitted,
+        pairs=len(evaluated.artifacts) * len(evaluated.recipients),
+        blockers=blockers,
+        obligations=list(obligations),
+        approvals=list(approvals),
+    )
 
 
 def precheck(uow: UnitOfWork, actor: Principal, data: PrecheckIn) -> PrecheckOut:
@@ -26,102 +185,276 @@ def precheck(uow: UnitOfWork, actor: Principal, data: PrecheckIn) -> PrecheckOut
     may not see is reported exactly as an unknown one. Nothing is recorded: no content
     moves and nothing is decided for good."""
     require(actor, Permission.DIRECTORY_READ, Target.node())
-    day = today()
+    with uow:
+        return _summary(data, _evaluate(uow, actor, data))
+
+
+def submit(uow: UnitOfWork, actor: Principal, data: RequestIn, settings: Settings) -> RequestOut:
+    """Submit a release request. Refused, with every blocker, unless the engine permits
+    every item to every recipient; the approvals its items call for are created, each due
+    its nation's lead time in working days from today."""
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        evaluated = _evaluate(uow, actor, data)
+        for artifact in evaluated.artifacts:
+            require(actor, Permission.RELEASE_REQUEST, artifact_target(session, artifact))
+        summary = _summary(data, evaluated)
+        if summary.blockers:
+            raise ValidationFailed.of_many(
+                [
+                    (
+                        "artifact_references",
+                        f"{b.artifact_reference} to {b.recipient_name}: {b.rule}: {b.reason}"
+                        + (f" (remedy: {b.remedy})" if b.remedy else ""),
+                    )
+                    for b in summary.blockers[:20]
+                ]
+            )
+        day = today()
+        request = ReleaseRequest(
+            reference=_next_reference(session, day),
+            requested_by=actor.name,
+            requester_person_id=actor.person_id,
+            purpose=data.purpose,
+            justification=data.justification,
+        )
+        session.add(request)
+        uow.flush()
+        for position, artifact in enumerate(evaluated.artifacts):
+            session.add(
+                ReleaseItem(request_id=request.id, artifact_id=artifact.id, position=position)
+            )
+        for organisation in evaluated.recipients:
+            session.add(ReleaseRecipient(request_id=request.id, organisation_id=organisation.id))
+        needed = {n.key: n for ns in evaluated.needed.values() for n in ns}
+        for key, need in sorted(needed.items()):
+            session.add(
+                ReleaseApproval(
+                    request_id=request.id,
+                    key=key,
+                    kind=ApprovalKind(need.kind),
+                    nation=need.nation,
+                    organisation_id=need.organisation_id,
+                    regime=need.regime,
+                    due_on=working_days_after(day, _lead_days(settings, need.nation), need.nation),
+                )
+            )
+        if not needed:  # nothing to approve: unclassified, uncontrolled, no ORCON
+            request.status = RequestStatus.APPROVED
+            request.decided_at = utcnow()
+        uow.flush()
+        record_event(
+            uow,
+            actor,
+            "releases:request:submit",
+            request,
+            {
+                "items": [a.reference for a in evaluated.artifacts],
+                "recipients": [o.short_name for o in evaluated.recipients],
+                "purpose": data.purpose,
+                "approvals": sorted(needed),
+                "outcome": request.status.value,
+            },
+        )
+        uow.commit()
+        return _out(session, request, actor)
+
+
+def _lead_days(settings: Settings, nation: str) -> int:
+    for item in settings.release_lead_overrides.replace(";", ",").split(","):
+        code, _, days = item.strip().partition("=")
+        if code.strip().upper() == nation and days.strip().isdigit():
+            return int(days)
+    return settings.release_lead_working_days
+
+
+def _next_reference(session: Session, day: date) -> str:
+    count = session.scalar(
+        select(func.count())
+        .select_from(ReleaseRequest)
+        .where(extract("year", ReleaseRequest.created_at) == day.year)
+    )
+    return f"REL-{day.year}-{(count or 0) + 1:04d}"
+
+
+def decide_approval(
+    uow: UnitOfWork,
+    actor: Principal,
+    request_id: uuid.UUID,
+    key: str,
+    data: DecisionIn,
+) -> RequestOut:
+    """Approve or reject one of a request's approvals, with a reason. Only someone who may
+    give that kind of approval for that nation (or owner), and not the requester. One
+    rejection rejects the request; the last approval approves it."""
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        request = session.get(ReleaseRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound("no release request with this id")
+        approval = next((a for a in request.approvals if a.key == key), None)
+        if approval is None:
+            raise NotFound(f"the request needs no approval '{key}'")
+        require(actor, APPROVE_PERMISSION[approval.kind], _approval_target(session, approval))
+        if actor.name == request.requested_by or (
+            actor.person_id is not None and actor.person_id == request.requester_person_id
+        ):
+            raise PermissionDenied("a requester does not approve their own release")
+        if request.status is not RequestStatus.SUBMITTED:
+            raise ValidationFailed.of("status", f"the request is {request.status.value}")
+        if approval.status is not ApprovalStatus.PENDING:
+            raise ValidationFailed.of("status", f"this approval is {approval.status.value}")
+        approval.status = ApprovalStatus.APPROVED if data.approve else ApprovalStatus.REJECTED
+        approval.decided_by = actor.name
+        approval.decided_at = utcnow()
+        approval.reason = data.reason
+        if not data.approve:
+            request.status = RequestStatus.REJECTED
+            request.decided_at = approval.decided_at
+        elif all(a.status is ApprovalStatus.APPROVED for a in request.approvals):
+            request.status = RequestStatus.APPROVED
+            request.decided_at = approval.decided_at
+        record_event(
+            uow,
+            actor,
+            f"releases:approval:{'approve' if data.approve else 'reject'}",
+            request,
+            {
+                "approval": key,
+                "reason": data.reason,
+                "outcome": "permit" if data.approve else "deny",
+                "request_status": request.status.value,
+            },
+            authority=str(APPROVE_PERMISSION[approval.kind]),
+        )
+        uow.commit()
+        return _out(session, request, actor)
+
+
+def _approval_target(session: Session, approval: ReleaseApproval) -> Target:
+    """Approvals for a nation are given by officers of that nation's organisations (or of
+    the node); an originator's, by the owning organisation."""
+    if approval.organisation_id is not None:
+        return Target.of([approval.organisation_id])
+    ids = list(
+        session.scalars(select(Organisation.id).where(Organisation.nation_code == approval.nation))
+    )
+    return Target.of(ids)
+
+
+def withdraw(
+    uow: UnitOfWork, actor: Principal, request_id: uuid.UUID, data: WithdrawIn
+) -> RequestOut:
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        request = session.get(ReleaseRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound("no release request with this id")
+        if actor.name != request.requested_by and not actor.is_operator:
+            raise PermissionDenied("only the requester withdraws a request")
+        if request.status is not RequestStatus.SUBMITTED:
+            raise ValidationFailed.of("status", f"the request is {request.status.value}")
+        request.status = RequestStatus.WITHDRAWN
+        request.decided_at = utcnow()
+        record_event(uow, actor, "releases:request:withdraw", request, {"reason": data.reason})
+        uow.commit()
+        return _out(session, request, actor)
+
+
+def get_request(uow: UnitOfWork, actor: Principal, request_id: uuid.UUID) -> RequestOut:
+    with uow:
+        request = uow.session.get(ReleaseRequest, request_id)
+        if request is None or not _may_see(uow.session, actor, request):
+            raise NotFound("no release request with this id")
+        return _out(uow.session, request, actor)
+
+
+def list_requests(uow: UnitOfWork, actor: Principal, *, inbox: bool = False) -> list[RequestOut]:
+    """The actor's own requests and those they may decide an approval of; with ``inbox``,
+    only requests waiting for an approval the actor may give, oldest due first."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
     with uow:
         session = uow.session
-        person_id = viewer(session, actor)
-        seen = listing.visibility(session, uow.database, person_id, Action.VIEW_METADATA, day)
-        references = list(dict.fromkeys(data.artifact_references))
-        rows = {
-            a.reference: a
-            for a in session.scalars(
-                select(Artifact).where(seen.where(session), Artifact.reference.in_(references))
-            )
-        }
-        missing = [r for r in references if r not in rows]
-        recipients = {
-            o.id: o
-            for o in session.scalars(
-                select(Organisation).where(Organisation.id.in_(data.recipient_organisation_ids))
-            )
-        }
-        unknown = [str(i) for i in data.recipient_organisation_ids if i not in recipients]
-        problems = []
-        if missing:
-            problems.append(
-                ("artifact_references", f"no artifact you may see: {', '.join(missing[:10])}")
-            )
-        if unknown:
-            problems.append(("recipient_organisation_ids", f"unknown: {', '.join(unknown)}"))
-        if problems:
-            raise ValidationFailed.of_many(problems)
-        world = loaders.load_world(session)
-        artifacts = [rows[r] for r in references]
-        facts = loaders.artifact_facts(session, artifacts)
-        owners = {
-            o.id: o.short_name
-            for o in session.scalars(
-                select(Organisation).where(
-                    Organisation.id.in_({a.owner_organisation_id for a in artifacts})
-                )
-            )
-        }
-        ordered = [recipients[i] for i in dict.fromkeys(data.recipient_organisation_ids)]
-        subjects = [(o, loaders.organisation_subject(session, o)) for o in ordered]
-        items: list[ItemCheck] = []
-        blockers: list[Blocker] = []
-        obligations: dict[str, None] = {}
-        approvals: dict[str, None] = {}
-        permitted = 0
-        for artifact in artifacts:
-            label = artifact.label
-            needed = approvals_for(
-                common_level=label.common_level,
-                originator=label.originator,
-                caveats=label.caveats,
-                export=label.export,
-                owner=owners.get(artifact.owner_organisation_id, "the owner"),
-            )
-            approvals.update(dict.fromkeys(needed))
-            allowed: list[str] = []
-            for organisation, subject in subjects:
-                decision = decide(
-                    Request(
-                        subject, facts[artifact.id], Action.RELEASE_TO, day, purpose=data.purpose
-                    ),
-                    world,
-                )
-                if decision.permit:
-                    permitted += 1
-                    allowed.append(organisation.short_name)
-                    obligations.update(dict.fromkeys(decision.obligations))
-                blockers.extend(
-                    Blocker(
-                        artifact_reference=artifact.reference,
-                        recipient_id=organisation.id,
-                        recipient_name=organisation.short_name,
-                        rule=rule.id,
-                        reason=rule.reason,
-                        remedy=rule.remedy,
-                    )
-                    for rule in decision.failed
-                )
-            items.append(
-                ItemCheck(
-                    artifact_id=artifact.id,
-                    artifact_reference=artifact.reference,
-                    banner=label.banner,
-                    permitted_to=allowed,
-                    approvals=needed,
-                )
-            )
-        return PrecheckOut(
-            purpose=data.purpose,
-            items=items,
-            recipients=[o.short_name for o in ordered],
-            permitted=permitted,
-            pairs=len(artifacts) * len(ordered),
-            blockers=blockers,
-            obligations=list(obligations),
-            approvals=list(approvals),
+        rows = session.scalars(
+            select(ReleaseRequest)
+            .options(selectinload(ReleaseRequest.approvals))
+            .order_by(ReleaseRequest.created_at.desc())
+            .limit(500)
         )
+        out = []
+        for request in rows:
+            if not _may_see(session, actor, request):
+                continue
+            view = _out(session, request, actor)
+            if inbox and not any(a.may_decide for a in view.approvals):
+                continue
+            out.append(view)
+        if inbox:
+            out.sort(key=lambda r: min(a.due_on for a in r.approvals if a.may_decide))
+        return out
+
+
+def _may_decide(session: Session, actor: Principal, approval: ReleaseApproval) -> bool:
+    permission = APPROVE_PERMISSION[approval.kind]
+    return authorize(actor, permission, _approval_target(session, approval)).allowed
+
+
+def _may_see(session: Session, actor: Principal, request: ReleaseRequest) -> bool:
+    if actor.is_operator or actor.name == request.requested_by:
+        return True
+    return any(_may_decide(session, actor, a) for a in request.approvals)
+
+
+def _out(session: Session, request: ReleaseRequest, actor: Principal) -> RequestOut:
+    items = session.execute(
+        select(Artifact.id, Artifact.reference)
+        .join(ReleaseItem, ReleaseItem.artifact_id == Artifact.id)
+        .where(ReleaseItem.request_id == request.id)
+        .order_by(ReleaseItem.position)
+    ).all()
+    recipients = session.scalars(
+        select(Organisation.short_name)
+        .join(ReleaseRecipient, ReleaseRecipient.organisation_id == Organisation.id)
+        .where(ReleaseRecipient.request_id == request.id)
+        .order_by(Organisation.short_name)
+    ).all()
+    day = today()
+    own = actor.name == request.requested_by
+    return RequestOut(
+        id=request.id,
+        reference=request.reference,
+        requested_by=request.requested_by,
+        purpose=request.purpose,
+        justification=request.justification,
+        status=request.status,
+        created_at=request.created_at,
+        decided_at=request.decided_at,
+        items=[r.reference for r in items],
+        item_ids=[r.id for r in items],
+        recipients=list(recipients),
+        approvals=[
+            ApprovalOut(
+                key=a.key,
+                kind=a.kind,
+                nation=a.nation,
+                regime=a.regime,
+                due_on=a.due_on,
+                overdue=a.status is ApprovalStatus.PENDING and a.due_on < day,
+                status=a.status,
+                decided_by=a.decided_by,
+                decided_at=a.decided_at,
+                reason=a.reason,
+                may_decide=(
+                    request.status is RequestStatus.SUBMITTED
+                    and a.status is ApprovalStatus.PENDING
+                    and not own
+                    and _may_decide(session, actor, a)
+                ),
+            )
+            for a in request.approvals
+        ],
+        version=request.version,
+    )

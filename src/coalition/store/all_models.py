@@ -10,6 +10,7 @@ from coalition.ledger import models as ledger_models
 from coalition.policy import models as policy_models
 from coalition.projects import models as projects_models
 from coalition.registry import models as registry_models
+from coalition.releases import models as releases_models
 from coalition.store.base import Base
 from coalition.techdata import models as techdata_models
 
@@ -27,5 +28,6 @@ __all__ = [
     "policy_models",
     "projects_models",
     "registry_models",
+    "releases_models",
     "techdata_models",
 ]
