@@ -13,8 +13,8 @@ import pytest
 
 from coalition.accounts.permissions import Principal
 from coalition.cli import context
-from coalition.projects.schemas import ProjectIn
-from coalition.projects.services import create_project
+from coalition.projects.schemas import ParticipantIn, ProjectIn
+from coalition.projects.services import add_participant, create_project
 from coalition.techdata import services
 
 # `node` is a fixture of test_cli, used here by name.
@@ -277,3 +277,59 @@ def test_the_release_precheck_for_a_requester(
         "UKSL",
     )
     assert code == 1 and "no artifact you may see: NOPE" in err
+
+
+def test_a_release_request_is_submitted_approved_by_another_and_shown(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = create_project(
+        context.uow(),
+        Principal.operator("test"),
+        ProjectIn(
+            code="SONAR",
+            title="Sonar",
+            agreement_id=world.mou,
+            start_on=date.today() - timedelta(days=100),
+            end_on=date(2029, 12, 31),
+            lead_organisation_id=world.usa_lab,
+            classification_ceiling=3,
+        ),
+    ).id
+    add_participant(
+        context.uow(),
+        Principal.operator("test"),
+        project,
+        ParticipantIn(
+            organisation_id=world.gbr_lab,
+            role="partner",
+            joined_on=date.today() - timedelta(days=50),
+        ),
+    )
+    create(capsys, "TD-R2", *REL, "--banner", "SECRET//REL TO USA, GBR", "--project", str(project))
+    ok(
+        capsys,
+        *("security-agreements", "create", "--reference", "GSA", "--title", "US-UK GSA"),
+        *("--party", "USA", "--party", "GBR", "--max-level", "4", "--from", "2000-01-01"),
+    )
+    submitted = json.loads(
+        ok(
+            capsys,
+            *("releases", "submit", "--for", str(world.alice), "--artifact", "TD-R2"),
+            *("--recipient", "UKSL", "--justification", "trials", "--json"),
+        )
+    )
+    assert submitted["status"] == "submitted"
+    assert [a["key"] for a in submitted["approvals"]] == ["classified:USA"]
+    ident = submitted["id"]
+    code, _, err = run(
+        capsys, "releases", "approve", ident, "--approval", "classified:USA", "--reason", "fine"
+    )
+    assert code == 5 and "own release" in err, err  # the operator made the request
+    ok(
+        capsys,
+        *("releases", "approve", ident, "--approval", "classified:USA"),
+        *("--reason", "within the GSA", "--as", "fdo.usa"),
+    )
+    shown = json.loads(ok(capsys, "releases", "show", ident, "--json"))
+    assert shown["status"] == "approved" and shown["approvals"][0]["decided_by"] == "fdo.usa"
+    assert "TD-R2" in ok(capsys, "releases", "list")
