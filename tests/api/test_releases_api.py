@@ -239,3 +239,20 @@ def test_due_dates_skip_weekends_and_national_holidays() -> None:
     assert working_days_after(date(2026, 12, 24), 1, "GBR") == date(2026, 12, 29)
     assert working_days_after(date(2026, 12, 24), 1, "USA") == date(2026, 12, 28)
     assert working_days_after(date(2026, 12, 24), 1, "XXX") == date(2026, 12, 25)
+
+
+def test_the_officer_approves_on_the_request_page(client: TestClient, releasable: Sonar) -> None:
+    made = _submit(client, releasable, "SONAR-REL").json()
+    login(client, "alice")
+    assert "Approve" not in client.get(f"/releases/{made['id']}").text  # her own
+    token = login(client, "officer")["X-CSRF-Token"]
+    inbox = client.get("/releases", params={"inbox": "true"})
+    assert made["reference"] in inbox.text
+    page = client.get(f"/releases/{made['id']}")
+    assert "Approve" in page.text and "classified:USA" in page.text
+    client.post(
+        f"/releases/{made['id']}/approvals/classified:USA",
+        data={"csrf_token": token, "reason": "within the GSA", "decision": "approve"},
+    )
+    assert "approved" in client.get(f"/releases/{made['id']}").text
+    assert made["reference"] not in client.get("/releases", params={"inbox": "true"}).text
