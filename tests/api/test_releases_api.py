@@ -10,14 +10,21 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from coalition.accounts.permissions import Principal, Role
 from coalition.audit.models import Event
+from coalition.exchange import keys as package_keys
+from coalition.exchange import tdf
+from coalition.ledger import keys as ledger_keys
+from coalition.ledger.verify import verify_receipt
 from coalition.registry.schemas import SecurityAgreementIn
 from coalition.registry.services import create_security_agreement
 from coalition.releases.rules import working_days_after
+from coalition.settings import Settings
 from tests.api.conftest import login
 from tests.api.test_techdata_api import (  # noqa: F401 - fixtures used by name
     PROBLEM,
@@ -256,3 +263,74 @@ def test_the_officer_approves_on_the_request_page(client: TestClient, releasable
     )
     assert "approved" in client.get(f"/releases/{made['id']}").text
     assert made["reference"] not in client.get("/releases", params={"inbox": "true"}).text
+
+
+def test_an_approved_item_goes_out_as_a_package_only_its_partner_opens_with_a_receipt(
+    client: TestClient, releasable: Sonar, settings: Settings
+) -> None:
+    world = releasable.people.world
+    log = ledger_keys.keygen(settings.effective_ledger_key_file, settings.ledger_origin)
+    _, signing = package_keys.keygen(
+        settings.effective_package_key_file, settings.effective_package_signing_key_file
+    )
+    partner = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    partner_signing = Ed25519PrivateKey.generate()
+    headers = login(client, "admin")
+    registered = client.post(
+        "/api/v1/partners",
+        headers=headers,
+        json={
+            "name": "coalition.uksl.example",
+            "url": "https://coalition.uksl.example",
+            "organisation_ids": [str(world.gbr_lab)],
+            "wrapping_key": package_keys.public_pem(partner.public_key()),
+            "signing_key": package_keys.public_pem(partner_signing.public_key()),
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    bad = client.post(
+        "/api/v1/partners",
+        headers=headers,
+        json={
+            "name": "x.example",
+            "url": "https://x.example",
+            "organisation_ids": [str(world.fra_lab)],
+            "wrapping_key": package_keys.public_pem(partner_signing.public_key()) * 2,
+            "signing_key": package_keys.public_pem(partner.public_key()),
+        },
+    )
+    assert bad.status_code == 422 and problem_fields(bad) == {"wrapping_key", "signing_key"}
+
+    headers = login(client, "alice")
+    artifact = releasable.artifacts["REL"]
+    body = b"Sonar trial 4: detection ranges\n" * 50
+    client.post(
+        f"/api/v1/artifacts/{artifact}/versions",
+        params={"filename": "trial.txt"},
+        content=body,
+        headers=headers,
+    )
+    made = _submit(client, releasable, "SONAR-REL").json()
+    url = f"/api/v1/releases/{made['id']}/packages/{artifact}/{world.gbr_lab}"
+    assert client.get(url).status_code == 422  # not approved yet
+    client.post(
+        f"/api/v1/releases/{made['id']}/approvals/classified:USA",
+        headers=login(client, "officer"),
+        json={"approve": True, "reason": "within the GSA"},
+    )
+    assert client.get(url).status_code == 403  # only the requester sends
+    login(client, "alice")
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-disposition"].endswith('-SONAR-REL-UKSL.tdf"')
+    opened, plain = tdf.open_package(answer.content, signing.public_key(), partner)
+    assert plain == body
+    assert "https://coalition.example/attr/rel-to/value/gbr" in opened.attributes
+    assert opened.receipt is not None and opened.receipt_entry is not None
+    verified = verify_receipt(opened.receipt, opened.receipt_entry, log.verifier)
+    assert verified.checkpoint.size > int(answer.headers["x-coalition-ledger-index"])
+    assert b"releases:item:release" in opened.receipt_entry
+    with pytest.raises(tdf.PackageError):
+        tdf.open_package(
+            answer.content, signing.public_key(), rsa.generate_private_key(65537, 2048)
+        )

@@ -63,6 +63,7 @@ class Permission(enum.StrEnum):
     EXPORT_RECORD_MANAGE = "node:export_record:manage"
     IP_RECORD_MANAGE = "node:ip_record:manage"
     LEDGER_READ = "node:ledger:read"
+    PARTNER_MANAGE = "node:partner:manage"
     RELEASE_REQUEST = "organisation:release:request"
     RELEASE_APPROVE_CLASSIFIED = "organisation:release:approve_classified"
     RELEASE_APPROVE_EXPORT = "organisation:release:approve_export"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import puremagic
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal
 from coalition.common.access import require
@@ -353,3 +354,39 @@ def hand_out(
 def _plaintext(blobs: BlobStore, blob: str, key: bytes, identity: bytes) -> Iterator[bytes]:
     with blobs.open(blob) as file:
         yield from unseal(key, identity, file)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """The latest version of an artifact, ready to unseal: for a release already decided
+    by the engine for the receiving organisation (the caller's duty)."""
+
+    number: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    chunks: Iterator[bytes]
+
+
+def latest_for_release(
+    session: Session, artifact_id: uuid.UUID, settings: ContentSettings
+) -> Sealed:
+    version = session.scalar(
+        select(ContentVersion)
+        .where(ContentVersion.artifact_id == artifact_id)
+        .order_by(ContentVersion.number.desc())
+        .limit(1)
+    )
+    kept = session.get(ArtifactKey, artifact_id)
+    if version is None or kept is None:
+        raise ValidationFailed.of("artifact", "has no content to release yet")
+    key = unwrap_key(settings.node_key(), bytes(kept.wrapped_key))
+    return Sealed(
+        number=version.number,
+        filename=version.filename,
+        content_type=version.content_type,
+        size=version.size,
+        sha256=version.sha256,
+        chunks=_plaintext(settings.blobs, version.blob, key, version.id.bytes),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from coalition.releases import services
 from coalition.releases.schemas import (
@@ -66,3 +66,36 @@ def withdraw(
     actor: ApiPrincipal, uow: UowDep, request_id: uuid.UUID, data: WithdrawIn
 ) -> RequestOut:
     return services.withdraw(uow, actor, request_id, data)
+
+
+@router.get(
+    "/releases/{request_id}/packages/{artifact_id}/{recipient_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def package(
+    actor: ApiPrincipal,
+    request: Request,
+    request_id: uuid.UUID,
+    artifact_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+) -> Response:
+    """The release package (OpenTDF .tdf) of one item of an approved request for one
+    recipient: decided again, recorded, and carrying the receipt of its ledger entry."""
+    made = services.package(
+        request.app.state.uow_factory,
+        actor,
+        request_id,
+        artifact_id,
+        recipient_id,
+        request.app.state.settings,
+    )
+    return Response(
+        made.data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+            "X-Coalition-Ledger-Index": str(made.ledger_index),
+            "Cache-Control": "no-store",
+        },
+    )

@@ -10,18 +10,31 @@ approves it. Every step is a recorded event, so a ledger entry.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
+from coalition.audit.models import Event
 from coalition.common.access import require
-from coalition.common.events import record_event
+from coalition.common.events import record_decision, record_event
+from coalition.content import services as content
 from coalition.errors import NotFound, PermissionDenied, ValidationFailed
+from coalition.exchange import keys as package_keys
+from coalition.exchange import tdf
+from coalition.exchange.services import partner_for
+from coalition.ledger import keys as ledger_keys
+from coalition.ledger import services as ledger
+from coalition.ledger.models import LedgerEntry
+from coalition.policy import stanag4774
 from coalition.policy.engine import Decision, decide
 from coalition.policy.facts import Action, Request
+from coalition.policy.interning import label_of
 from coalition.registry.models import Organisation
 from coalition.releases.models import (
     ApprovalKind,
@@ -50,7 +63,7 @@ from coalition.store.uow import UnitOfWork
 from coalition.techdata import facts as loaders
 from coalition.techdata import listing
 from coalition.techdata.models import Artifact
-from coalition.techdata.services import artifact_target, today, viewer
+from coalition.techdata.services import artifact_target, catalogue_of, today, viewer
 
 APPROVE_PERMISSION = {
     ApprovalKind.CLASSIFIED: Permission.RELEASE_APPROVE_CLASSIFIED,
@@ -458,3 +471,129 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
         ],
         version=request.version,
     )
+
+
+@dataclass(frozen=True)
+class Package:
+    filename: str
+    data: bytes
+    ledger_index: int
+
+
+def package(
+    uow: Callable[[], UnitOfWork],
+    actor: Principal,
+    request_id: uuid.UUID,
+    artifact_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    settings: Settings,
+) -> Package:
+    """The release package of one item of an approved request for one recipient: the
+    engine decides the release again (the world may have changed since approval), the
+    release is recorded, a checkpoint is signed over it, and the package carries the
+    content sealed for the recipient's node, the label, and the receipt of that entry."""
+    partner = partner_for(uow(), recipient_id)
+    if partner is None:
+        raise ValidationFailed.of(
+            "recipient", "no partner node is registered for this organisation"
+        )
+    signer_key = package_keys.load_signing(settings.effective_package_signing_key_file)
+    log_signer = ledger_keys.load_signer(settings.effective_ledger_key_file, settings.ledger_origin)
+    with uow() as unit:
+        unit.for_writing()
+        session = unit.session
+        request = session.get(ReleaseRequest, request_id)
+        if request is None or not _may_see(session, actor, request):
+            raise NotFound("no release request with this id")
+        if actor.name != request.requested_by and not actor.is_operator:
+            raise PermissionDenied("the requester sends what was approved")
+        if request.status is not RequestStatus.APPROVED:
+            raise ValidationFailed.of("status", f"the request is {request.status.value}")
+        if artifact_id not in {i.artifact_id for i in request.items}:
+            raise NotFound("the request holds no such item")
+        if recipient_id not in {r.organisation_id for r in request.recipients}:
+            raise NotFound("the request names no such recipient")
+        artifact = session.get(Artifact, artifact_id)
+        organisation = session.get(Organisation, recipient_id)
+        assert artifact is not None and organisation is not None
+        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        subject = loaders.organisation_subject(session, organisation)
+        decision = decide(
+            Request(subject, fact, Action.RELEASE_TO, today(), purpose=request.purpose),
+            loaders.load_world(session),
+        )
+        record_decision(
+            unit,
+            actor,
+            "releases",
+            Artifact.__tablename__,
+            str(artifact.id),
+            Action.RELEASE_TO,
+            decision,
+        )
+        if not decision.permit:
+            unit.commit()
+            raise PermissionDenied(
+                "release refused now: " + "; ".join(f"{r.id}: {r.reason}" for r in decision.failed)
+            )
+        sealed = content.latest_for_release(
+            session, artifact.id, content.content_settings(settings)
+        )
+        label = artifact.label
+        label_xml = stanag4774.export_label(
+            label_of(label), catalogue_of(session), created_at=artifact.created_at
+        ).decode()
+        event = Event(
+            actor=actor.name,
+            tag="releases:item:release",
+            object_type=ReleaseRequest.__tablename__,
+            object_id=str(request.id),
+            details={
+                "request": request.reference,
+                "artifact": artifact.reference,
+                "recipient": organisation.short_name,
+                "partner_node": partner.name,
+                "version": sealed.number,
+                "sha256": sealed.sha256,
+                "authority": "approved release " + request.reference,
+            },
+        )
+        unit.add(event)
+        unit.flush()
+        event_id = event.id
+        unit.commit()
+    # The receipt needs a checkpoint over the release entry.
+    ledger.sign_checkpoint(uow(), log_signer, settings.ledger_checkpoint_file)
+    with uow() as unit:
+        index = unit.session.scalar(
+            select(LedgerEntry.index).where(LedgerEntry.event_id == event_id)
+        )
+        entry = unit.session.get(LedgerEntry, index) if index is not None else None
+        entry_bytes = bytes(entry.entry) if entry is not None else b""
+    if index is None:  # pragma: no cover - signing integrates everything pending
+        raise ValidationFailed.of("ledger", "the release entry is not integrated")
+    receipt = ledger.receipt(uow(), log_signer.verifier, settings.ledger_checkpoint_file, index)
+    recipient_key = serialization.load_pem_public_key(partner.wrapping_key.encode())
+    assert isinstance(recipient_key, rsa.RSAPublicKey)
+    data = tdf.build(
+        sealed.chunks,
+        tdf.Contents(
+            mime_type=sealed.content_type,
+            label=tdf.Label(
+                classification=label.classification,
+                common_level=label.common_level,
+                releasable_to=tuple(label.releasable_to),
+                noforn=label.noforn,
+                originator=label.originator,
+            ),
+            label_xml=label_xml,
+            namespace=settings.ledger_origin.split("/", 1)[0],
+            kas_url=partner.url,
+            receipt=receipt,
+            receipt_entry=entry_bytes,
+        ),
+        recipient_key,
+        signer_key,
+    )
+    name = f"{request.reference}-{artifact.reference}-{organisation.short_name}.tdf"
+    return Package(filename=name, data=data, ledger_index=index)

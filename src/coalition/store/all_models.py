@@ -4,6 +4,7 @@ from coalition.accounts import models as accounts_models
 from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
 from coalition.content import models as content_models
+from coalition.exchange import models as exchange_models
 from coalition.exportcontrol import models as exportcontrol_models
 from coalition.ip import models as ip_models
 from coalition.ledger import models as ledger_models
@@ -21,6 +22,7 @@ __all__ = [
     "agreements_models",
     "audit_models",
     "content_models",
+    "exchange_models",
     "exportcontrol_models",
     "ip_models",
     "ledger_models",

@@ -167,6 +167,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.audit import api as audit_api
     from coalition.content import api as content_api
     from coalition.content import web as content_web
+    from coalition.exchange import api as exchange_api
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
     from coalition.ip import api as ip_api
@@ -197,6 +198,7 @@ def _install_routes(app: FastAPI) -> None:
         techdata_api,
         content_api,
         releases_api,
+        exchange_api,
         exportcontrol_api,
         ip_api,
         ledger_api,

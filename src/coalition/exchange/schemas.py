@@ -1,0 +1,28 @@
+"""Commands and views of partner nodes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from coalition.registry.schemas import Command, View
+
+
+class PartnerIn(Command):
+    name: str = Field(min_length=2, max_length=120, examples=["coalition.nor.example"])
+    url: str = Field(pattern=r"^https?://", max_length=300)
+    organisation_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+    wrapping_key: str = Field(min_length=100, max_length=10000, description="RSA public key, PEM.")
+    signing_key: str = Field(min_length=50, max_length=2000, description="Ed25519 public key, PEM.")
+    log_key: str | None = Field(default=None, max_length=300, description="name+id+key.")
+
+
+class PartnerOut(View):
+    id: uuid.UUID
+    name: str
+    url: str
+    organisation_ids: list[str]
+    log_key: str | None
+    created_at: datetime
