@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from coalition.accounts.permissions import Principal
 from coalition.cli import context
+from coalition.exchange import keys, tdf
 from coalition.projects.schemas import ParticipantIn, ProjectIn
 from coalition.projects.services import add_participant, create_project
 from coalition.techdata import services
@@ -279,8 +283,8 @@ def test_the_release_precheck_for_a_requester(
     assert code == 1 and "no artifact you may see: NOPE" in err
 
 
-def test_a_release_request_is_submitted_approved_by_another_and_shown(
-    world: World, capsys: pytest.CaptureFixture[str]
+def test_a_release_request_is_submitted_approved_by_another_and_packaged(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     project = create_project(
         context.uow(),
@@ -333,3 +337,41 @@ def test_a_release_request_is_submitted_approved_by_another_and_shown(
     shown = json.loads(ok(capsys, "releases", "show", ident, "--json"))
     assert shown["status"] == "approved" and shown["approvals"][0]["decided_by"] == "fdo.usa"
     assert "TD-R2" in ok(capsys, "releases", "list")
+
+    # The package, for the partner node that serves UKSL.
+    ok(capsys, "ledger", "keygen")
+    ok(capsys, "package", "keygen")
+    partner = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "uksl-wrapping.pem").write_text(keys.public_pem(partner.public_key()))
+    (tmp_path / "uksl-signing.pem").write_text(
+        keys.public_pem(Ed25519PrivateKey.generate().public_key())
+    )
+    ok(
+        capsys,
+        *("partners", "register", "--name", "coalition.uksl.example"),
+        *("--url", "https://coalition.uksl.example", "--organisation", "UKSL"),
+        *("--wrapping-key", str(tmp_path / "uksl-wrapping.pem")),
+        *("--signing-key", str(tmp_path / "uksl-signing.pem")),
+    )
+    assert "coalition.uksl.example" in ok(capsys, "partners", "list", "--json")
+    ok(
+        capsys,
+        *("clearances", "add", str(world.alice), "--issuer", "USA", "--level", "SECRET"),
+        *("--from", "2020-01-01", "--until", "2035-01-01"),
+    )
+    (tmp_path / "trial.txt").write_text("trial data\n")
+    ok(
+        capsys,
+        *("content", "upload", submitted["item_ids"][0], str(tmp_path / "trial.txt")),
+        *("--for", str(world.alice)),
+    )
+    out = tmp_path / "release.tdf"
+    written = ok(
+        capsys,
+        *("releases", "package", ident, "--artifact", submitted["item_ids"][0]),
+        *("--recipient", "UKSL", "-o", str(out)),
+    )
+    assert "ledger entry" in written
+    signing = load_pem_public_key(ok(capsys, "package", "public-key").encode())
+    _, plain = tdf.open_package(out.read_bytes(), signing, partner)  # type: ignore[arg-type]
+    assert plain == b"trial data\n"

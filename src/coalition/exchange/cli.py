@@ -10,11 +10,13 @@ from typing import Annotated
 
 import typer
 
-from coalition.cli.context import settings
+from coalition.cli.context import build, emit, operator, settings, uow
 from coalition.errors import ValidationFailed
-from coalition.exchange import keys, tdf
+from coalition.exchange import keys, services, tdf
+from coalition.exchange.schemas import PartnerIn
 from coalition.ledger.note import NoteError, parse_verifier
 from coalition.ledger.verify import VerificationError, verify_receipt
+from coalition.registry.cli import organisation_id
 
 SenderKey = Annotated[
     Path, typer.Option("--sender-key", help="The releasing node's signing key (PEM).")
@@ -163,3 +165,41 @@ def register(app: typer.Typer) -> None:
         output.write_bytes(plain)
         label.write_text(opened.label_xml, encoding="utf-8")
         typer.echo(f"{output}: {len(plain)} bytes; label in {label}", err=True)
+
+    partners = typer.Typer(help="Partner nodes packages are sent to.", no_args_is_help=True)
+    app.add_typer(partners, name="partners")
+
+    @partners.command("list")
+    def list_partners(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """The registered partner nodes."""
+        emit(
+            services.list_partners(uow(), operator()),
+            as_json,
+            ["name", "url", "organisation_ids", "log_key"],
+        )
+
+    @partners.command("register")
+    def register_partner(
+        name: Annotated[str, typer.Option(help="The node's name.")],
+        url: Annotated[str, typer.Option(help="The node's base URL.")],
+        organisation: Annotated[
+            list[str], typer.Option(help="An organisation it serves, id or short name (repeat).")
+        ],
+        wrapping_key: Annotated[Path, typer.Option(help="Its package wrapping key, PEM file.")],
+        signing_key: Annotated[Path, typer.Option(help="Its package signing key, PEM file.")],
+        log_key: Annotated[str | None, typer.Option(help="Its ledger key, name+id+key.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Register a partner node and the organisations whose packages go to it."""
+        data = build(
+            PartnerIn,
+            name=name,
+            url=url,
+            organisation_ids=[organisation_id(o, "organisation") for o in organisation],
+            wrapping_key=_read(wrapping_key).decode("utf-8", "replace"),
+            signing_key=_read(signing_key).decode("utf-8", "replace"),
+            log_key=log_key,
+        )
+        emit(services.register_partner(uow(), operator(), data), as_json)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from coalition.accounts.permissions import Principal
-from coalition.cli.context import build, emit, operator, parse_uuid, settings, uow
+from coalition.cli.context import build, emit, operator, parse_uuid, settings, uow, uow_maker
+from coalition.errors import ValidationFailed
 from coalition.policy.facts import Purpose
 from coalition.registry.cli import organisation_id
 from coalition.releases import services
@@ -147,3 +149,25 @@ def register(app: typer.Typer) -> None:
         """Withdraw an open request."""
         data = build(WithdrawIn, reason=reason)
         emit(services.withdraw(uow(), operator(), parse_uuid(request, "request"), data), False)
+
+    @releases.command("package")
+    def package_command(
+        request: str,
+        artifact: Annotated[str, typer.Option(help="The item's artifact id.")],
+        recipient: Annotated[str, typer.Option(help="The recipient, id or short name.")],
+        output: Annotated[Path, typer.Option("--output", "-o", help="The .tdf file to write.")],
+    ) -> None:
+        """Write the release package of one item of an approved request for one
+        recipient (decided again and recorded; it carries its ledger receipt)."""
+        if output.exists():
+            raise ValidationFailed.of("output", f"{output} exists; choose another name")
+        made = services.package(
+            uow_maker(),
+            operator(),
+            parse_uuid(request, "request"),
+            parse_uuid(artifact, "artifact"),
+            organisation_id(recipient, "recipient"),
+            settings(),
+        )
+        output.write_bytes(made.data)
+        typer.echo(f"{output}: {len(made.data)} bytes, ledger entry {made.ledger_index}")

@@ -92,5 +92,6 @@ class RequestOut(BaseModel):
     items: list[str]
     item_ids: list[uuid.UUID]
     recipients: list[str]
+    recipient_ids: list[uuid.UUID]
     approvals: list[ApprovalOut]
     version: int

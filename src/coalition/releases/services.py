@@ -428,8 +428,8 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
         .where(ReleaseItem.request_id == request.id)
         .order_by(ReleaseItem.position)
     ).all()
-    recipients = session.scalars(
-        select(Organisation.short_name)
+    recipients = session.execute(
+        select(Organisation.id, Organisation.short_name)
         .join(ReleaseRecipient, ReleaseRecipient.organisation_id == Organisation.id)
         .where(ReleaseRecipient.request_id == request.id)
         .order_by(Organisation.short_name)
@@ -447,7 +447,8 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
         decided_at=request.decided_at,
         items=[r.reference for r in items],
         item_ids=[r.id for r in items],
-        recipients=list(recipients),
+        recipients=[r.short_name for r in recipients],
+        recipient_ids=[r.id for r in recipients],
         approvals=[
             ApprovalOut(
                 key=a.key,

@@ -148,3 +148,29 @@ def withdraw_page(
     else:
         flash(request, "Request withdrawn.")
     return RedirectResponse(f"/releases/{request_id}", status_code=303)
+
+
+@router.get("/releases/{request_id}/packages/{artifact_id}/{recipient_id}")
+def package_page(
+    request_id: uuid.UUID,
+    artifact_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    request: Request,
+    actor: WebPrincipal,
+) -> Response:
+    made = services.package(
+        request.app.state.uow_factory,
+        actor,
+        request_id,
+        artifact_id,
+        recipient_id,
+        request.app.state.settings,
+    )
+    return Response(
+        made.data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
