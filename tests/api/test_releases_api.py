@@ -330,6 +330,9 @@ def test_an_approved_item_goes_out_as_a_package_only_its_partner_opens_with_a_re
     verified = verify_receipt(opened.receipt, opened.receipt_entry, log.verifier)
     assert verified.checkpoint.size > int(answer.headers["x-coalition-ledger-index"])
     assert b"releases:item:release" in opened.receipt_entry
+    assert opened.provenance is not None
+    assert (opened.provenance["item"], opened.provenance["recipient"]) == ("SONAR-REL", "UKSL")
+    assert opened.provenance["request"] == made["reference"]
     with pytest.raises(tdf.PackageError):
         tdf.open_package(
             answer.content, signing.public_key(), rsa.generate_private_key(65537, 2048)

@@ -45,6 +45,8 @@ IV_SIZE = 12
 TAG_SIZE = 16
 LABEL_ASSERTION = "stanag4774-label"
 RECEIPT_ASSERTION = "ledger-receipt"
+PROVENANCE_ASSERTION = "release-provenance"
+PROVENANCE_SCHEMA = "urn:coalition:release-provenance:1"
 LABEL_SCHEMA = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
 RECEIPT_SCHEMA = "c2sp.org/tlog-proof@v1"
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
@@ -140,6 +142,9 @@ class Contents:
     #: The ledger receipt (tlog-proof) of the release entry, and that entry's bytes.
     receipt: str | None = None
     receipt_entry: bytes | None = None
+    #: Where the item comes from and where it goes: the sending node, the request, the
+    #: item's reference and title, the recipient organisation.
+    provenance: dict[str, str] | None = None
 
 
 def build(
@@ -199,6 +204,15 @@ def build(
                         "entry": _b64(contents.receipt_entry),
                     },
                 },
+            )
+        )
+    if contents.provenance is not None:
+        assertions.append(
+            _assertion(
+                PROVENANCE_ASSERTION,
+                "other",
+                "tdo",
+                {"format": "string", "schema": PROVENANCE_SCHEMA, "value": contents.provenance},
             )
         )
     for assertion in assertions:
@@ -281,6 +295,9 @@ class Opened:
     receipt: str | None
     receipt_entry: bytes | None
     payload: bytes
+    provenance: dict[str, str] | None = None
+    #: The key id of the key that signed the bindings (the sending node's).
+    signer: str | None = None
 
 
 def read(data: bytes) -> tuple[dict[str, Any], bytes]:
@@ -297,6 +314,20 @@ def read(data: bytes) -> tuple[dict[str, Any], bytes]:
     if not isinstance(manifest, dict):
         raise PackageError("manifest: not a JSON object")
     return manifest, payload
+
+
+def signer_of(data: bytes) -> str | None:
+    """The key id in the first assertion's binding: which partner to check it with."""
+    manifest, _ = read(data)
+    for assertion in manifest.get("assertions", []):
+        token = str((assertion.get("binding") or {}).get("signature", ""))
+        try:
+            header = json.loads(_unb64url(token.split(".")[0]))
+        except ValueError:
+            return None
+        kid = header.get("kid") if isinstance(header, dict) else None
+        return str(kid) if kid else None
+    return None
 
 
 def verify(data: bytes, sender: Ed25519PublicKey) -> Opened:
@@ -339,7 +370,14 @@ def verify(data: bytes, sender: Ed25519PublicKey) -> Opened:
         raise PackageError("payload: longer than its segments")
     receipt = found.get(RECEIPT_ASSERTION)
     value = receipt["statement"]["value"] if receipt else None
+    provenance = found.get(PROVENANCE_ASSERTION)
     return Opened(
+        provenance=(
+            {str(k): str(v) for k, v in provenance["statement"]["value"].items()}
+            if provenance
+            else None
+        ),
+        signer=key_id(sender),
         manifest=manifest,
         label_xml=str(found[LABEL_ASSERTION]["statement"]["value"]),
         attributes=attributes,
