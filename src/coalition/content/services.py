@@ -113,6 +113,40 @@ def upload(
     data_key = _prepare(uow, actor, artifact_id, settings, for_person)
     version_id = uuid.uuid4()
     blob = f"{artifact_id.hex}/{version_id.hex}.sealed"
+    size, sha, head = _seal_stream(settings, data_key, version_id, blob, chunks)
+    digest_hex = sha
+    try:
+        return _record(
+            uow,
+            actor,
+            artifact_id,
+            ContentVersion(
+                id=version_id,
+                artifact_id=artifact_id,
+                filename=name,
+                content_type=content_type_of(head, name, declared_type),
+                size=size,
+                sha256=digest_hex,
+                blob=blob,
+                segment_size=settings.segment_size,
+                comment=comment,
+                created_by=actor.name,
+            ),
+        )
+    except BaseException:
+        settings.blobs.delete(blob)  # never acknowledged: nothing is left behind
+        raise
+
+
+def _seal_stream(
+    settings: ContentSettings,
+    data_key: bytes,
+    version_id: uuid.UUID,
+    blob: str,
+    chunks: Iterable[bytes],
+) -> tuple[int, str, bytes]:
+    """Seal the chunks into a new blob, within the size limit: the plaintext's size,
+    SHA-256 and first bytes (to recognise its type). Nothing is left of a failed one."""
     digest = hashlib.sha256()
     head = bytearray()
     with settings.blobs.create(blob) as file:
@@ -127,28 +161,45 @@ def upload(
             digest.update(chunk)
             sealer.write(chunk)
         sealer.close()
-        size = sealer.plaintext_bytes
-    try:
-        return _record(
-            uow,
-            actor,
-            artifact_id,
-            ContentVersion(
-                id=version_id,
-                artifact_id=artifact_id,
-                filename=name,
-                content_type=content_type_of(bytes(head), name, declared_type),
-                size=size,
-                sha256=digest.hexdigest(),
-                blob=blob,
-                segment_size=settings.segment_size,
-                comment=comment,
-                created_by=actor.name,
-            ),
-        )
-    except BaseException:
-        settings.blobs.delete(blob)  # never acknowledged: nothing is left behind
-        raise
+        return sealer.plaintext_bytes, digest.hexdigest(), bytes(head)
+
+
+def seal_first_version(
+    session: Session,
+    actor: Principal,
+    artifact: Artifact,
+    filename: str,
+    chunks: Iterable[bytes],
+    settings: ContentSettings,
+    *,
+    comment: str | None = None,
+) -> ContentVersion:
+    """Inside an open writing unit of work: a new artifact's data key and its first
+    version, sealed into a blob. The caller decided who may do this, and deletes the
+    blob (``version.blob``) if its transaction then fails."""
+    name = check_filename(filename)
+    data_key = new_key()
+    session.add(
+        ArtifactKey(artifact_id=artifact.id, wrapped_key=wrap_key(settings.node_key(), data_key))
+    )
+    version_id = uuid.uuid4()
+    blob = f"{artifact.id.hex}/{version_id.hex}.sealed"
+    size, sha, head = _seal_stream(settings, data_key, version_id, blob, chunks)
+    version = ContentVersion(
+        id=version_id,
+        artifact_id=artifact.id,
+        number=1,
+        filename=name,
+        content_type=content_type_of(head, name, None),
+        size=size,
+        sha256=sha,
+        blob=blob,
+        segment_size=settings.segment_size,
+        comment=comment,
+        created_by=actor.name,
+    )
+    session.add(version)
+    return version
 
 
 def _prepare(

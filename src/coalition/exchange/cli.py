@@ -17,6 +17,7 @@ from coalition.exchange.schemas import PartnerIn
 from coalition.ledger.note import NoteError, parse_verifier
 from coalition.ledger.verify import VerificationError, verify_receipt
 from coalition.registry.cli import organisation_id
+from coalition.techdata.cli import person_id
 
 SenderKey = Annotated[
     Path, typer.Option("--sender-key", help="The releasing node's signing key (PEM).")
@@ -165,6 +166,27 @@ def register(app: typer.Typer) -> None:
         output.write_bytes(plain)
         label.write_text(opened.label_xml, encoding="utf-8")
         typer.echo(f"{output}: {len(plain)} bytes; label in {label}", err=True)
+
+    @package.command("import")
+    def import_command(
+        file: Path,
+        for_person: Annotated[
+            str, typer.Option("--for", help="The person who receives it (id or e-mail).")
+        ],
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Take in a package addressed to this node as an artifact of its recipient."""
+
+        emit(
+            services.import_package(
+                uow(),
+                operator(),
+                _read(file),
+                settings(),
+                for_person=person_id(for_person, "for"),
+            ),
+            as_json,
+        )
 
     partners = typer.Typer(help="Partner nodes packages are sent to.", no_args_is_help=True)
     app.add_typer(partners, name="partners")

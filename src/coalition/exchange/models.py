@@ -3,10 +3,14 @@ check what passes between the nodes."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.store.base import Base, Entity
+from coalition.store.base import Base, Entity, utcnow
 
 
 class PartnerNode(Entity, Base):
@@ -21,3 +25,21 @@ class PartnerNode(Entity, Base):
     signing_key: Mapped[str] = mapped_column(Text)
     #: The node's ledger verifier key (name+id+key), to check its receipts.
     log_key: Mapped[str | None] = mapped_column(String(300))
+
+
+class ImportedPackage(Base):
+    """Where an imported artifact came from: the partner node, its request and item, and
+    what was checked on arrival."""
+
+    __tablename__ = "imported_packages"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    artifact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("artifacts.id"), unique=True)
+    partner_node_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_nodes.id"))
+    #: The sender's own words (its release-provenance assertion), as received.
+    provenance: Mapped[dict[str, Any]]
+    receipt_checked: Mapped[bool]
+    #: The receipt's entry index in the sender's log, when it was checked.
+    sender_ledger_index: Mapped[int | None]
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,3 +26,16 @@ class PartnerOut(View):
     organisation_ids: list[str]
     log_key: str | None
     created_at: datetime
+
+
+class ImportOut(View):
+    artifact_id: uuid.UUID
+    reference: str
+    #: The originator's label, kept as it came.
+    banner: str
+    #: The same classification in the receiving organisation's nation's scheme.
+    local_classification: str | None
+    partner: str
+    provenance: dict[str, str]
+    receipt_checked: bool
+    version_sha256: str

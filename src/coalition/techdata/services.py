@@ -205,47 +205,63 @@ def artifact_target(session: Session, artifact: Artifact) -> Target:
 def create_artifact(uow: UnitOfWork, actor: Principal, data: ArtifactIn) -> ArtifactOut:
     with uow:
         uow.for_writing()
-        session = uow.session
-        owner = session.get(Organisation, data.owner_organisation_id)
-        if owner is None:
-            raise ValidationFailed.of("owner_organisation_id", "no organisation with this id")
-        require(actor, Permission.ARTIFACT_CREATE, organisation_target(session, owner))
-        _check_own_organisation(session, actor, owner)
-        catalogue = catalogue_of(session)
-        label = build_label(session, data.label, catalogue=catalogue)
-        project = _check_project(session, data.project_id, label, catalogue)
-        if session.scalar(select(Artifact.id).where(Artifact.reference == data.reference)):
-            raise Conflict(f"reference: an artifact '{data.reference}' already exists")
-        row = intern_label(session, label, catalogue)
-        artifact = Artifact(
-            reference=data.reference,
-            title=data.title,
-            description=data.description,
-            kind=data.kind,
-            project_id=project.id if project else None,
-            owner_organisation_id=owner.id,
-            ip_asset_id=data.ip_asset_id,
-            label=row,
-            created_by=actor.name,
-        )
-        uow.add(artifact)
-        uow.flush()
-        classes.count_in(session, artifact.project_id, owner.id, row.id, +1)
-        record_event(
-            uow,
-            actor,
-            "techdata:artifact:create",
-            artifact,
-            {
-                "reference": artifact.reference,
-                "project_id": artifact.project_id,
-                "owner_organisation_id": owner.id,
-                "label_id": row.id,
-                "banner": row.banner,
-            },
-        )
+        artifact = add_artifact(uow, actor, data)
         uow.commit()
-        return _artifact_out(session, actor, artifact, ())
+        return _artifact_out(uow.session, actor, artifact, ())
+
+
+def add_artifact(uow: UnitOfWork, actor: Principal, data: ArtifactIn) -> Artifact:
+    """Record an artifact inside an open writing unit of work (the caller commits): for
+    use cases that record more with it, such as a package's import."""
+    session = uow.session
+    owner = session.get(Organisation, data.owner_organisation_id)
+    if owner is None:
+        raise ValidationFailed.of("owner_organisation_id", "no organisation with this id")
+    require(actor, Permission.ARTIFACT_CREATE, organisation_target(session, owner))
+    _check_own_organisation(session, actor, owner)
+    catalogue = catalogue_of(session)
+    label = build_label(session, data.label, catalogue=catalogue)
+    project = _check_project(session, data.project_id, label, catalogue)
+    if session.scalar(select(Artifact.id).where(Artifact.reference == data.reference)):
+        raise Conflict(f"reference: an artifact '{data.reference}' already exists")
+    row = intern_label(session, label, catalogue)
+    artifact = Artifact(
+        reference=data.reference,
+        title=data.title,
+        description=data.description,
+        kind=data.kind,
+        project_id=project.id if project else None,
+        owner_organisation_id=owner.id,
+        ip_asset_id=data.ip_asset_id,
+        label=row,
+        created_by=actor.name,
+    )
+    uow.add(artifact)
+    uow.flush()
+    classes.count_in(session, artifact.project_id, owner.id, row.id, +1)
+    record_event(
+        uow,
+        actor,
+        "techdata:artifact:create",
+        artifact,
+        {
+            "reference": artifact.reference,
+            "project_id": artifact.project_id,
+            "owner_organisation_id": owner.id,
+            "label_id": row.id,
+            "banner": row.banner,
+        },
+    )
+    return artifact
+
+
+def decide_for(
+    uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact, action: Action
+) -> Decision:
+    """The engine's decision for a person on an artifact, in the open unit of work (also
+    for an artifact recorded in it and not yet committed). Nothing is recorded."""
+    seen = _metadata_request(uow, person_id, artifact)
+    return decide(dataclasses.replace(seen.request, action=action), seen.world)
 
 
 def relabel_artifact(
@@ -600,6 +616,21 @@ def _equivalents(session: Session, row: LabelClass) -> list[Equivalent]:
             continue  # the scheme has no marking at that level
         out.append(Equivalent(scheme=code, classification=shown.classification))
     return out
+
+
+def equivalent_in(session: Session, row: LabelClass, nation: str) -> str | None:
+    """The label's classification in a nation's own scheme (None when the nation has no
+    scheme, or it has no marking at that level)."""
+    scheme = session.scalar(select(Nation.scheme_code).where(Nation.code == nation))
+    if scheme is None:
+        return None
+    label = label_of(row)
+    if label.scheme == scheme:
+        return label.classification
+    try:
+        return label.in_scheme(catalogue_of(session), scheme).classification
+    except LabelError:
+        return None
 
 
 def _require_on_artifact(
@@ -1049,7 +1080,12 @@ def label_from_xml(uow: UnitOfWork, document: bytes) -> dict[str, Any]:
     """The label of a STANAG 4774 document (parsed safely: no DTD, entities or external
     references), as the fields of a label command; errors name the part of the document."""
     with uow:
-        catalogue = catalogue_of(uow.session)
+        return label_from_document(uow.session, document)
+
+
+def label_from_document(session: Session, document: bytes) -> dict[str, Any]:
+    """As :func:`label_from_xml`, inside an open unit of work."""
+    catalogue = catalogue_of(session)
     try:
         parsed = stanag4774.import_label(document, catalogue)
     except LabelError as exc:

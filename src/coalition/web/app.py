@@ -168,6 +168,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.content import api as content_api
     from coalition.content import web as content_web
     from coalition.exchange import api as exchange_api
+    from coalition.exchange import web as exchange_web
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
     from coalition.ip import api as ip_api
@@ -217,6 +218,7 @@ def _install_routes(app: FastAPI) -> None:
         techdata_web,
         content_web,
         releases_web,
+        exchange_web,
         exportcontrol_web,
         ledger_web,
     ):
