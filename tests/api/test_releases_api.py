@@ -6,6 +6,8 @@ blockers with remedies, and who must approve; nothing is recorded."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date, timedelta
 from typing import Any
 
@@ -337,3 +339,13 @@ def test_an_approved_item_goes_out_as_a_package_only_its_partner_opens_with_a_re
         tdf.open_package(
             answer.content, signing.public_key(), rsa.generate_private_key(65537, 2048)
         )
+    page = client.get(f"/releases/{made['id']}")
+    assert "SONAR-REL for UKSL (.tdf)" in page.text and "Every item for UKSL (.zip)" in page.text
+    web = client.get(f"/releases/{made['id']}/packages/{artifact}/{world.gbr_lab}")
+    assert web.status_code == 200 and web.content[:2] == b"PK"
+    bundled = client.get(f"/api/v1/releases/{made['id']}/bundles/{world.gbr_lab}")
+    assert bundled.status_code == 200, bundled.text
+    with zipfile.ZipFile(io.BytesIO(bundled.content)) as archive:
+        (name,) = archive.namelist()
+        assert name.endswith("-SONAR-REL-UKSL.tdf")
+        assert tdf.open_package(archive.read(name), signing.public_key(), partner)[1] == body

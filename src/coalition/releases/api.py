@@ -99,3 +99,26 @@ def package(
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get(
+    "/releases/{request_id}/bundles/{recipient_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def bundle(
+    actor: ApiPrincipal, request: Request, request_id: uuid.UUID, recipient_id: uuid.UUID
+) -> Response:
+    """Every item of an approved request for one recipient: a zip of .tdf packages, the
+    releases recorded together under one checkpoint."""
+    made = services.bundle(
+        request.app.state.uow_factory, actor, request_id, recipient_id, request.app.state.settings
+    )
+    return Response(
+        made.data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -153,21 +153,35 @@ def register(app: typer.Typer) -> None:
     @releases.command("package")
     def package_command(
         request: str,
-        artifact: Annotated[str, typer.Option(help="The item's artifact id.")],
         recipient: Annotated[str, typer.Option(help="The recipient, id or short name.")],
-        output: Annotated[Path, typer.Option("--output", "-o", help="The .tdf file to write.")],
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="The .tdf (or, for all items, .zip).")
+        ],
+        artifact: Annotated[
+            str | None, typer.Option(help="One item's artifact id; default: every item.")
+        ] = None,
     ) -> None:
-        """Write the release package of one item of an approved request for one
-        recipient (decided again and recorded; it carries its ledger receipt)."""
+        """Write the release package of one item of an approved request for one recipient,
+        or a zip of every item's package (decided again and recorded; each carries its
+        ledger receipt)."""
         if output.exists():
             raise ValidationFailed.of("output", f"{output} exists; choose another name")
-        made = services.package(
-            uow_maker(),
-            operator(),
-            parse_uuid(request, "request"),
-            parse_uuid(artifact, "artifact"),
-            organisation_id(recipient, "recipient"),
-            settings(),
-        )
+        if artifact is None:
+            made = services.bundle(
+                uow_maker(),
+                operator(),
+                parse_uuid(request, "request"),
+                organisation_id(recipient, "recipient"),
+                settings(),
+            )
+        else:
+            made = services.package(
+                uow_maker(),
+                operator(),
+                parse_uuid(request, "request"),
+                parse_uuid(artifact, "artifact"),
+                organisation_id(recipient, "recipient"),
+                settings(),
+            )
         output.write_bytes(made.data)
         typer.echo(f"{output}: {len(made.data)} bytes, ledger entry {made.ledger_index}")

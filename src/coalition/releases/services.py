@@ -9,7 +9,9 @@ approves it. Every step is a recorded event, so a ledger entry.
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -489,10 +491,47 @@ def package(
     recipient_id: uuid.UUID,
     settings: Settings,
 ) -> Package:
-    """The release package of one item of an approved request for one recipient: the
-    engine decides the release again (the world may have changed since approval), the
-    release is recorded, a checkpoint is signed over it, and the package carries the
-    content sealed for the recipient's node, the label, and the receipt of that entry."""
+    """The release package of one item of an approved request for one recipient."""
+    (made,) = packages(uow, actor, request_id, recipient_id, settings, [artifact_id])
+    return made
+
+
+def bundle(
+    uow: Callable[[], UnitOfWork],
+    actor: Principal,
+    request_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    settings: Settings,
+) -> Package:
+    """Every item of an approved request for one recipient: one zip of .tdf packages."""
+    made = packages(uow, actor, request_id, recipient_id, settings, None)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for item in made:
+            archive.writestr(item.filename, item.data)
+    name = made[0].filename.rsplit("-", 2)[0] if made else "release"
+    recipient = made[0].filename.rsplit("-", 1)[-1].removesuffix(".tdf") if made else ""
+    return Package(
+        filename=f"{name}-{recipient}.zip",
+        data=out.getvalue(),
+        ledger_index=max((m.ledger_index for m in made), default=0),
+    )
+
+
+def packages(
+    uow: Callable[[], UnitOfWork],
+    actor: Principal,
+    request_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    settings: Settings,
+    artifact_ids: list[uuid.UUID] | None,
+) -> list[Package]:
+    """Release packages of an approved request's items (all, or those named) for one
+    recipient. The engine decides each release again (the world may have changed since
+    the approval): one refusal refuses them all, naming it. The releases are recorded in
+    one transaction and one checkpoint is signed over them; each package carries the
+    content sealed for the recipient's node, the label, its provenance, and the receipt
+    of its own entry."""
     partner = partner_for(uow(), recipient_id)
     if partner is None:
         raise ValidationFailed.of(
@@ -500,6 +539,8 @@ def package(
         )
     signer_key = package_keys.load_signing(settings.effective_package_signing_key_file)
     log_signer = ledger_keys.load_signer(settings.effective_ledger_key_file, settings.ledger_origin)
+    store = content.content_settings(settings)
+    prepared: list[tuple[Artifact, content.Sealed, str, int]] = []
     with uow() as unit:
         unit.for_writing()
         session = unit.session
@@ -510,103 +551,127 @@ def package(
             raise PermissionDenied("the requester sends what was approved")
         if request.status is not RequestStatus.APPROVED:
             raise ValidationFailed.of("status", f"the request is {request.status.value}")
-        if artifact_id not in {i.artifact_id for i in request.items}:
+        held = [i.artifact_id for i in request.items]
+        wanted = held if artifact_ids is None else artifact_ids
+        if any(a not in held for a in wanted):
             raise NotFound("the request holds no such item")
         if recipient_id not in {r.organisation_id for r in request.recipients}:
             raise NotFound("the request names no such recipient")
-        artifact = session.get(Artifact, artifact_id)
         organisation = session.get(Organisation, recipient_id)
-        assert artifact is not None and organisation is not None
-        fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+        assert organisation is not None
+        artifacts = list(session.scalars(select(Artifact).where(Artifact.id.in_(wanted))))
+        facts = loaders.artifact_facts(session, artifacts)
+        world = loaders.load_world(session)
         subject = loaders.organisation_subject(session, organisation)
-        decision = decide(
-            Request(subject, fact, Action.RELEASE_TO, today(), purpose=request.purpose),
-            loaders.load_world(session),
-        )
-        record_decision(
-            unit,
-            actor,
-            "releases",
-            Artifact.__tablename__,
-            str(artifact.id),
-            Action.RELEASE_TO,
-            decision,
-        )
-        if not decision.permit:
-            unit.commit()
-            raise PermissionDenied(
-                "release refused now: " + "; ".join(f"{r.id}: {r.reason}" for r in decision.failed)
+        refused = []
+        for artifact in artifacts:
+            decision = decide(
+                Request(
+                    subject, facts[artifact.id], Action.RELEASE_TO, today(), purpose=request.purpose
+                ),
+                world,
             )
-        sealed = content.latest_for_release(
-            session, artifact.id, content.content_settings(settings)
-        )
-        label = artifact.label
-        label_xml = stanag4774.export_label(
-            label_of(label), catalogue_of(session), created_at=artifact.created_at
-        ).decode()
-        event = Event(
-            actor=actor.name,
-            tag="releases:item:release",
-            object_type=ReleaseRequest.__tablename__,
-            object_id=str(request.id),
-            details={
-                "request": request.reference,
-                "artifact": artifact.reference,
-                "recipient": organisation.short_name,
-                "partner_node": partner.name,
-                "version": sealed.number,
-                "sha256": sealed.sha256,
-                "authority": "approved release " + request.reference,
-            },
-        )
-        unit.add(event)
+            record_decision(
+                unit,
+                actor,
+                "releases",
+                Artifact.__tablename__,
+                str(artifact.id),
+                Action.RELEASE_TO,
+                decision,
+            )
+            if not decision.permit:
+                refused.append(
+                    f"{artifact.reference}: "
+                    + "; ".join(f"{r.id}: {r.reason}" for r in decision.failed)
+                )
+        if refused:
+            unit.commit()  # the refusals are recorded
+            raise PermissionDenied("release refused now: " + " | ".join(refused))
+        catalogue = catalogue_of(session)
+        events: list[tuple[Artifact, content.Sealed, str, Event]] = []
+        for artifact in artifacts:
+            sealed = content.latest_for_release(session, artifact.id, store)
+            label_xml = stanag4774.export_label(
+                label_of(artifact.label), catalogue, created_at=artifact.created_at
+            ).decode()
+            event = Event(
+                actor=actor.name,
+                tag="releases:item:release",
+                object_type=ReleaseRequest.__tablename__,
+                object_id=str(request.id),
+                details={
+                    "request": request.reference,
+                    "artifact": artifact.reference,
+                    "recipient": organisation.short_name,
+                    "partner_node": partner.name,
+                    "version": sealed.number,
+                    "sha256": sealed.sha256,
+                    "authority": "approved release " + request.reference,
+                },
+            )
+            unit.add(event)
+            events.append((artifact, sealed, label_xml, event))
         unit.flush()
-        event_id = event.id
+        ids = [(a, s, x, e.id) for a, s, x, e in events]
+        reference, purpose = request.reference, request.purpose
+        recipient_name = organisation.short_name
         unit.commit()
-    # The receipt needs a checkpoint over the release entry.
+    # The receipts need a checkpoint over the release entries: one for them all.
     ledger.sign_checkpoint(uow(), log_signer, settings.ledger_checkpoint_file)
     with uow() as unit:
-        index = unit.session.scalar(
-            select(LedgerEntry.index).where(LedgerEntry.event_id == event_id)
-        )
-        entry = unit.session.get(LedgerEntry, index) if index is not None else None
-        entry_bytes = bytes(entry.entry) if entry is not None else b""
-    if index is None:  # pragma: no cover - signing integrates everything pending
-        raise ValidationFailed.of("ledger", "the release entry is not integrated")
-    receipt = ledger.receipt(uow(), log_signer.verifier, settings.ledger_checkpoint_file, index)
+        found = unit.session.execute(
+            select(LedgerEntry.event_id, LedgerEntry.index, LedgerEntry.entry).where(
+                LedgerEntry.event_id.in_([event_id for *_, event_id in ids])
+            )
+        ).all()
+        indexes = {row[0]: int(row[1]) for row in found}
+        entries = {int(row[1]): bytes(row[2]) for row in found}
+    for artifact, sealed, label_xml, event_id in ids:
+        prepared.append((artifact, sealed, label_xml, indexes[event_id]))
     recipient_key = serialization.load_pem_public_key(partner.wrapping_key.encode())
     assert isinstance(recipient_key, rsa.RSAPublicKey)
-    data = tdf.build(
-        sealed.chunks,
-        tdf.Contents(
-            mime_type=sealed.content_type,
-            label=tdf.Label(
-                classification=label.classification,
-                common_level=label.common_level,
-                releasable_to=tuple(label.releasable_to),
-                noforn=label.noforn,
-                originator=label.originator,
+    made = []
+    for artifact, sealed, label_xml, index in prepared:
+        receipt = ledger.receipt(uow(), log_signer.verifier, settings.ledger_checkpoint_file, index)
+        label = artifact.label
+        data = tdf.build(
+            sealed.chunks,
+            tdf.Contents(
+                mime_type=sealed.content_type,
+                label=tdf.Label(
+                    classification=label.classification,
+                    common_level=label.common_level,
+                    releasable_to=tuple(label.releasable_to),
+                    noforn=label.noforn,
+                    originator=label.originator,
+                ),
+                label_xml=label_xml,
+                namespace=settings.ledger_origin.split("/", 1)[0],
+                kas_url=partner.url,
+                receipt=receipt,
+                receipt_entry=entries[index],
+                provenance={
+                    "node": settings.ledger_origin,
+                    "request": reference,
+                    "item": artifact.reference,
+                    "item_id": str(artifact.id),
+                    "title": artifact.title,
+                    "kind": artifact.kind.value,
+                    "filename": sealed.filename,
+                    "version": str(sealed.number),
+                    "recipient": recipient_name,
+                    "purpose": purpose.value,
+                },
             ),
-            label_xml=label_xml,
-            namespace=settings.ledger_origin.split("/", 1)[0],
-            kas_url=partner.url,
-            receipt=receipt,
-            receipt_entry=entry_bytes,
-            provenance={
-                "node": settings.ledger_origin,
-                "request": request.reference,
-                "item": artifact.reference,
-                "item_id": str(artifact.id),
-                "title": artifact.title,
-                "kind": artifact.kind.value,
-                "filename": sealed.filename,
-                "version": str(sealed.number),
-                "recipient": organisation.short_name,
-                "purpose": request.purpose.value,
-            },
-        ),
-        recipient_key,
-        signer_key,
-    )
-    name = f"{request.reference}-{artifact.reference}-{organisation.short_name}.tdf"
-    return Package(filename=name, data=data, ledger_index=index)
+            recipient_key,
+            signer_key,
+        )
+        made.append(
+            Package(
+                filename=f"{reference}-{artifact.reference}-{recipient_name}.tdf",
+                data=data,
+                ledger_index=index,
+            )
+        )
+    return made
