@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,16 @@ def live_server(live_settings: Settings) -> Iterator[LiveServer]:
     upgrade(engine)
     uow = uow_factory(engine)
     _seed(uow, settings)
+    try:
+        with serve(settings, uow) as url:
+            yield LiveServer(url=url, uow=uow)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def serve(settings: Settings, uow: Callable[[], UnitOfWork]) -> Iterator[str]:
+    """A node's app served on a free port of the loopback interface; yields its URL."""
     # Bind before starting, so no other process can take the port in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -101,12 +112,11 @@ def live_server(live_settings: Settings) -> Iterator[LiveServer]:
             pytest.fail("the test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", uow=uow)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -179,7 +179,33 @@ def nodes(tmp_path: Path) -> tuple[Node, Node]:
 
 def _released_package(a: Node) -> bytes:
     """On node A: an artifact of USAPL with content, released to UKSL and packaged."""
-    alice = Principal.operator("alice-at-a").__class__(
+    artifact, alice = releasable_item(a)
+    request = releases.submit(
+        a.unit(),
+        alice,
+        RequestIn(
+            artifact_references=["SONAR-7"],
+            recipient_organisation_ids=[a.orgs["UKSL"]],
+            purpose="government_purposes",
+            justification="Trial 7 results for UKSL",
+        ),
+        a.settings,
+    )
+    releases.decide_approval(
+        a.unit(),
+        Principal.operator("fdo.usa"),
+        request.id,
+        "classified:USA",
+        DecisionIn(approve=True, reason="within the GSA"),
+    )
+    made = releases.package(a.uow, alice, request.id, artifact, a.orgs["UKSL"], a.settings)  # type: ignore[arg-type]
+    return made.data
+
+
+def releasable_item(a: Node) -> tuple[object, Principal]:
+    """On node A: SONAR-7, a SECRET report of USAPL in a project shared with UKSL, with
+    its content uploaded by Alice (who is returned, as a principal acting for her)."""
+    alice = Principal(
         name="alice", account_id=None, active=True, person_id=a.people["Alice"], is_operator=True
     )
     agreement = create_agreement(
@@ -242,26 +268,7 @@ def _released_package(a: Node) -> bytes:
     ).id
     settings = content.content_settings(a.settings)
     content.upload(a.uow, alice, artifact, "trial-7.txt", [b"detection range 12.4 km\n"], settings)  # type: ignore[arg-type]
-    request = releases.submit(
-        a.unit(),
-        alice,
-        RequestIn(
-            artifact_references=["SONAR-7"],
-            recipient_organisation_ids=[a.orgs["UKSL"]],
-            purpose="government_purposes",
-            justification="Trial 7 results for UKSL",
-        ),
-        a.settings,
-    )
-    releases.decide_approval(
-        a.unit(),
-        Principal.operator("fdo.usa"),
-        request.id,
-        "classified:USA",
-        DecisionIn(approve=True, reason="within the GSA"),
-    )
-    made = releases.package(a.uow, alice, request.id, artifact, a.orgs["UKSL"], a.settings)  # type: ignore[arg-type]
-    return made.data
+    return artifact, alice
 
 
 def _count(node: Node, model: type) -> int:
