@@ -27,6 +27,8 @@ from coalition.registry.schemas import SecurityAgreementIn
 from coalition.registry.services import create_security_agreement
 from coalition.releases.rules import working_days_after
 from coalition.settings import Settings
+from coalition.techdata import services as techdata_services
+from coalition.techdata.schemas import ArtifactIn, LabelIn
 from tests.api.conftest import login
 from tests.api.test_techdata_api import (  # noqa: F401 - fixtures used by name
     PROBLEM,
@@ -349,3 +351,83 @@ def test_an_approved_item_goes_out_as_a_package_only_its_partner_opens_with_a_re
         (name,) = archive.namelist()
         assert name.endswith("-SONAR-REL-UKSL.tdf")
         assert tdf.open_package(archive.read(name), signing.public_key(), partner)[1] == body
+
+
+def test_the_last_approval_draws_down_the_licence_and_two_never_overdraw_it(
+    client: TestClient, releasable: Sonar, operator: Principal, uow: UowFactory
+) -> None:
+    world = releasable.people.world
+    controlled = techdata_services.create_artifact(
+        uow(),
+        operator,
+        ArtifactIn(
+            reference="SONAR-ITAR",
+            title="Sonar processor design",
+            kind="drawing",
+            project_id=releasable.project,
+            owner_organisation_id=world.usa_lab,
+            label=LabelIn(
+                scheme="USA",
+                originator="USA",
+                banner="SECRET//REL TO USA, GBR",
+                export=[{"regime": "ITAR", "category": "USML XI(d)", "exporting_nation": "USA"}],
+            ),
+        ),
+    )
+    headers = login(client, "admin")
+    licence = client.post(
+        "/api/v1/export-authorisations",
+        headers=headers,
+        json={
+            "reference": "DSP-5 777",
+            "kind": "dsp_5",
+            "issuing_nation": "USA",
+            "regime": "ITAR",
+            "categories": ["USML XI(d)"],
+            "recipient_nations": ["GBR"],
+            "quantity_limit": 3,
+            "valid_from": (TODAY - timedelta(days=5)).isoformat(),
+            "valid_until": (TODAY + timedelta(days=300)).isoformat(),
+        },
+    ).json()
+    requests = []
+    for _ in range(2):
+        made = client.post(
+            "/api/v1/releases",
+            headers=login(client, "alice"),
+            json={
+                "artifact_references": [controlled.reference],
+                "recipient_organisation_ids": [str(world.gbr_lab)],
+                "purpose": "carrying_out_the_project",
+                "justification": "processor build at UKSL",
+                "quantity": 2,
+            },
+        )
+        assert made.status_code == 201, made.text
+        requests.append(made.json())
+    assert [a["key"] for a in requests[0]["approvals"]] == ["classified:USA", "export:USA:ITAR"]
+    headers = login(client, "officer")
+    for made in requests:
+        client.post(
+            f"/api/v1/releases/{made['id']}/approvals/classified:USA",
+            headers=headers,
+            json={"approve": True, "reason": "within the GSA"},
+        )
+    headers = login(client, "exporter")
+    first = client.post(
+        f"/api/v1/releases/{requests[0]['id']}/approvals/export:USA:ITAR",
+        headers=headers,
+        json={"approve": True, "reason": "covered by DSP-5 777"},
+    )
+    assert first.status_code == 200 and first.json()["status"] == "approved"
+    second = client.post(
+        f"/api/v1/releases/{requests[1]['id']}/approvals/export:USA:ITAR",
+        headers=headers,
+        json={"approve": True, "reason": "covered by DSP-5 777"},
+    )
+    assert second.status_code == 409 and "no longer permitted: export" in second.text
+    shown = client.get(f"/api/v1/releases/{requests[1]['id']}").json()
+    assert shown["status"] == "submitted"  # the refused approval left nothing
+    drawn = client.get(f"/api/v1/export-authorisations/{licence['id']}").json()
+    assert drawn["quantity_remaining"] == 1
+    assert [d["reference"] for d in drawn["drawdowns"]] == [requests[0]["reference"]]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from coalition.policy.facts import Action, Project, Request, World, during
+from coalition.policy.facts import Action, ExportAuthorisation, Project, Request, World, during
 from coalition.policy.labels import ExportMarking
 
 RULE_IDS = (
@@ -340,6 +340,15 @@ def _export(request: Request, world: World) -> RuleResult:
 
 
 def _authorised(request: Request, world: World, marking: ExportMarking, nation: str) -> str | None:
+    auth = covering_authorisation(request, world, marking, nation)
+    return None if auth is None else f"{marking.category} to {nation} under {auth.reference}"
+
+
+def covering_authorisation(
+    request: Request, world: World, marking: ExportMarking, nation: str
+) -> ExportAuthorisation | None:
+    """The first authorisation that covers exporting ``marking`` to a ``nation`` national
+    (or organisation) for this request: a release draws down the one found here."""
     day, artifact = request.on, request.artifact
     for auth in world.authorisations:
         if not (
@@ -362,7 +371,7 @@ def _authorised(request: Request, world: World, marking: ExportMarking, nation: 
                 and (request.quantity or 0) > auth.remaining_quantity
             ):
                 continue
-        return f"{marking.category} to {nation} under {auth.reference}"
+        return auth
     return None
 
 

@@ -85,6 +85,12 @@ def register(app: typer.Typer) -> None:
         ],
         justification: Annotated[str, typer.Option(help="Why the partner needs it.")],
         purpose: Annotated[Purpose, typer.Option()] = Purpose.CARRYING_OUT_THE_PROJECT,
+        value: Annotated[
+            float | None, typer.Option(help="What the release is worth (value limits).")
+        ] = None,
+        quantity: Annotated[
+            int | None, typer.Option(help="How many it counts as (quantity limits).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Submit a release request; refused with every blocker unless all may go."""
@@ -94,6 +100,8 @@ def register(app: typer.Typer) -> None:
             recipient_organisation_ids=[organisation_id(r, "recipient") for r in recipient],
             purpose=purpose,
             justification=justification,
+            value=value,
+            quantity=quantity,
         )
         emit(services.submit(uow(), _as(for_person), data, settings()), as_json)
 

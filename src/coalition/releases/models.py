@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.policy.facts import Purpose
@@ -40,6 +41,10 @@ class ReleaseRequest(Entity, Base):
     requester_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose))
     justification: Mapped[str] = mapped_column(Text)
+    #: What the release is worth and how many items it counts as, for export
+    #: authorisations with value or quantity limits (drawn down on approval).
+    value: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    quantity: Mapped[int | None]
     status: Mapped[RequestStatus] = mapped_column(
         enum_column(RequestStatus), default=RequestStatus.SUBMITTED
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
 
 import holidays
 import pycountry
@@ -48,7 +47,7 @@ def approvals_for(
     common_level: int,
     originator: str,
     caveats: Iterable[str],
-    export: Iterable[Mapping[str, Any]],
+    export: Iterable[Sequence[str]],
     owner_id: uuid.UUID,
     owner_name: str,
     owner_nation: str,
@@ -62,8 +61,9 @@ def approvals_for(
     needed: list[Needed] = []
     if common_level > 0:
         needed.append(Needed("classified", originator))
-    for marking in sorted(export, key=lambda m: (m["exporting_nation"], m["regime"])):
-        entry = Needed("export", marking["exporting_nation"], regime=str(marking["regime"]))
+    # As labels keep them: [regime, category, exporting nation].
+    for regime, _category, nation in sorted(export, key=lambda m: (m[2], m[0])):
+        entry = Needed("export", nation, regime=regime)
         if entry not in needed:
             needed.append(entry)
     if ORCON in {c.upper() for c in caveats}:

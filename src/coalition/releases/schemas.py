@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,10 @@ class PrecheckIn(Command):
     artifact_references: list[str] = Field(min_length=1, max_length=1000)
     recipient_organisation_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
     purpose: Purpose
+    value: Decimal | None = Field(
+        default=None, ge=0, max_digits=18, decimal_places=2, description="For value limits."
+    )
+    quantity: int | None = Field(default=None, ge=0, description="For quantity limits.")
 
 
 class Blocker(BaseModel):
@@ -86,6 +91,8 @@ class RequestOut(BaseModel):
     requested_by: str
     purpose: Purpose
     justification: str
+    value: Decimal | None = None
+    quantity: int | None = None
     status: RequestStatus
     created_at: datetime
     decided_at: datetime | None

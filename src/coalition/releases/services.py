@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -26,15 +27,17 @@ from coalition.audit.models import Event
 from coalition.common.access import require
 from coalition.common.events import record_decision, record_event
 from coalition.content import services as content
-from coalition.errors import NotFound, PermissionDenied, ValidationFailed
+from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from coalition.exchange import keys as package_keys
 from coalition.exchange import tdf
 from coalition.exchange.services import partner_for
+from coalition.exportcontrol import services as export_services
+from coalition.exportcontrol.models import AuthorisationDrawdown, ExportAuthorisation
 from coalition.ledger import keys as ledger_keys
 from coalition.ledger import services as ledger
 from coalition.ledger.models import LedgerEntry
 from coalition.policy import stanag4774
-from coalition.policy.engine import Decision, decide
+from coalition.policy.engine import Decision, covering_authorisation, decide
 from coalition.policy.facts import Action, Request
 from coalition.policy.interning import label_of
 from coalition.registry.models import Organisation
@@ -127,7 +130,13 @@ def _evaluate(uow: UnitOfWork, actor: Principal, data: PrecheckIn) -> _Evaluated
     for artifact in artifacts:
         for organisation, subject in subjects:
             request = Request(
-                subject, facts[artifact.id], Action.RELEASE_TO, day, purpose=data.purpose
+                subject,
+                facts[artifact.id],
+                Action.RELEASE_TO,
+                day,
+                purpose=data.purpose,
+                value=float(data.value) if data.value is not None else None,
+                quantity=data.quantity,
             )
             decisions[(artifact.id, organisation.id)] = decide(request, world)
     needed = {}
@@ -233,6 +242,8 @@ def submit(uow: UnitOfWork, actor: Principal, data: RequestIn, settings: Setting
             requester_person_id=actor.person_id,
             purpose=data.purpose,
             justification=data.justification,
+            value=data.value,
+            quantity=data.quantity,
         )
         session.add(request)
         uow.flush()
@@ -329,6 +340,10 @@ def decide_approval(
             request.status = RequestStatus.REJECTED
             request.decided_at = approval.decided_at
         elif all(a.status is ApprovalStatus.APPROVED for a in request.approvals):
+            # The last approval: the export authorisations the release goes under are
+            # drawn down now, each by one guarded update; a limit that no longer covers
+            # the release refuses this approval, and nothing of it is kept.
+            _draw_down(session, request, actor)
             request.status = RequestStatus.APPROVED
             request.decided_at = approval.decided_at
         record_event(
@@ -346,6 +361,69 @@ def decide_approval(
         )
         uow.commit()
         return _out(session, request, actor)
+
+
+def _draw_down(session: Session, request: ReleaseRequest, actor: Principal) -> None:
+    """On the last approval: decide every release again with its value and quantity, and
+    draw down each export authorisation it goes under, by one guarded update each (two
+    approvals at the same moment can never together pass a limit)."""
+    if not request.value and not request.quantity:
+        return
+    items = list(
+        session.scalars(
+            select(Artifact)
+            .join(ReleaseItem, ReleaseItem.artifact_id == Artifact.id)
+            .where(ReleaseItem.request_id == request.id)
+        )
+    )
+    recipients = list(
+        session.scalars(
+            select(Organisation)
+            .join(ReleaseRecipient, ReleaseRecipient.organisation_id == Organisation.id)
+            .where(ReleaseRecipient.request_id == request.id)
+        )
+    )
+    facts = loaders.artifact_facts(session, items)
+    world = loaders.load_world(session)
+    used: set[str] = set()
+    for artifact in items:
+        for organisation in recipients:
+            check = Request(
+                loaders.organisation_subject(session, organisation),
+                facts[artifact.id],
+                Action.RELEASE_TO,
+                today(),
+                purpose=request.purpose,
+                value=float(request.value) if request.value is not None else None,
+                quantity=request.quantity,
+            )
+            decision = decide(check, world)
+            if not decision.permit:  # e.g. another release used what the licence had left
+                raise Conflict(
+                    f"{artifact.reference} to {organisation.short_name} is no longer "
+                    "permitted: " + "; ".join(f"{r.id}: {r.reason}" for r in decision.failed)
+                )
+            for marking in facts[artifact.id].label.export:
+                if marking.exporting_nation == organisation.nation_code:
+                    continue
+                auth = covering_authorisation(check, world, marking, organisation.nation_code)
+                if auth is not None:
+                    used.add(auth.reference)
+    for reference in sorted(used):
+        row = session.scalar(
+            select(ExportAuthorisation).where(ExportAuthorisation.reference == reference)
+        )
+        assert row is not None
+        export_services.draw(session, row.id, request.value or Decimal(0), request.quantity or 0)
+        session.add(
+            AuthorisationDrawdown(
+                authorisation_id=row.id,
+                value=request.value or Decimal(0),
+                quantity=request.quantity or 0,
+                reference=request.reference,
+                created_by=actor.name,
+            )
+        )
 
 
 def _approval_target(session: Session, approval: ReleaseApproval) -> Target:
@@ -444,6 +522,8 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
         requested_by=request.requested_by,
         purpose=request.purpose,
         justification=request.justification,
+        value=request.value,
+        quantity=request.quantity,
         status=request.status,
         created_at=request.created_at,
         decided_at=request.decided_at,
