@@ -29,6 +29,8 @@ from coalition.exchange import services as exchange
 from coalition.exchange import tdf
 from coalition.exchange.models import ImportedPackage
 from coalition.exchange.schemas import PartnerIn
+from coalition.exportcontrol.schemas import AuthorisationIn
+from coalition.exportcontrol.services import create_authorisation
 from coalition.ledger import keys as ledger_keys
 from coalition.projects.schemas import MemberIn, ParticipantIn, ProjectIn
 from coalition.projects.services import add_member, add_participant, create_project
@@ -177,9 +179,9 @@ def nodes(tmp_path: Path) -> tuple[Node, Node]:
     return a, b
 
 
-def _released_package(a: Node) -> bytes:
+def _released_package(a: Node, provisos: str | None = None) -> bytes:
     """On node A: an artifact of USAPL with content, released to UKSL and packaged."""
-    artifact, alice = releasable_item(a)
+    artifact, alice = releasable_item(a, provisos)
     request = releases.submit(
         a.unit(),
         alice,
@@ -191,18 +193,19 @@ def _released_package(a: Node) -> bytes:
         ),
         a.settings,
     )
-    releases.decide_approval(
-        a.unit(),
-        Principal.operator("fdo.usa"),
-        request.id,
-        "classified:USA",
-        DecisionIn(approve=True, reason="within the GSA"),
-    )
+    for key in [a.key for a in request.approvals]:
+        releases.decide_approval(
+            a.unit(),
+            Principal.operator("fdo.usa"),
+            request.id,
+            key,
+            DecisionIn(approve=True, reason="within the GSA and the licence"),
+        )
     made = releases.package(a.uow, alice, request.id, artifact, a.orgs["UKSL"], a.settings)  # type: ignore[arg-type]
     return made.data
 
 
-def releasable_item(a: Node) -> tuple[object, Principal]:
+def releasable_item(a: Node, provisos: str | None = None) -> tuple[object, Principal]:
     """On node A: SONAR-7, a SECRET report of USAPL in a project shared with UKSL, with
     its content uploaded by Alice (who is returned, as a principal acting for her)."""
     alice = Principal(
@@ -263,9 +266,34 @@ def releasable_item(a: Node) -> tuple[object, Principal]:
             kind="report",
             project_id=project,
             owner_organisation_id=a.orgs["USAPL"],
-            label=LabelIn(scheme="USA", originator="USA", banner="SECRET//REL TO USA, GBR"),
+            label=LabelIn(
+                scheme="USA",
+                originator="USA",
+                banner="SECRET//REL TO USA, GBR",
+                export=(
+                    [{"regime": "ITAR", "category": "USML XI(d)", "exporting_nation": "USA"}]
+                    if provisos
+                    else []
+                ),
+            ),
         ),
     ).id
+    if provisos:
+        create_authorisation(
+            a.unit(),
+            OPERATOR,
+            AuthorisationIn(
+                reference="DSP-5 9",
+                kind="dsp_5",
+                issuing_nation="USA",
+                regime="ITAR",
+                categories=["USML XI(d)"],
+                recipient_nations=["GBR"],
+                provisos=provisos,
+                valid_from=TODAY - timedelta(days=5),
+                valid_until=TODAY + timedelta(days=300),
+            ),
+        )
     settings = content.content_settings(a.settings)
     content.upload(a.uow, alice, artifact, "trial-7.txt", [b"detection range 12.4 km\n"], settings)  # type: ignore[arg-type]
     return artifact, alice
@@ -363,3 +391,37 @@ def test_the_recipient_imports_through_the_api_and_the_import_page(
         assert answer.json()["local_classification"] == "SECRET"
         shown = client.get(f"/artifacts/{answer.json()['artifact_id']}")
         assert "SECRET//REL TO USA, GBR" in shown.text and "trial-7.txt" in shown.text
+
+
+def test_a_release_under_provisos_is_imported_only_once_they_are_acknowledged(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    data = _released_package(a, provisos="No retransfer beyond UKSL without written consent.")
+    # The receiving side records the licence too: its own rules decide Bob's reading.
+    create_authorisation(
+        b.unit(),
+        OPERATOR,
+        AuthorisationIn(
+            reference="DSP-5 9",
+            kind="dsp_5",
+            issuing_nation="USA",
+            regime="ITAR",
+            categories=["USML XI(d)"],
+            recipient_nations=["GBR"],
+            valid_from=TODAY - timedelta(days=5),
+            valid_until=TODAY + timedelta(days=300),
+        ),
+    )
+    with pytest.raises(ValidationFailed, match="provisos the recipient must acknowledge"):
+        exchange.import_package(b.unit(), OPERATOR, data, b.settings, for_person=b.people["Bob"])
+    assert _count(b, ImportedPackage) == 0
+    imported = exchange.import_package(
+        b.unit(),
+        OPERATOR,
+        data,
+        b.settings,
+        for_person=b.people["Bob"],
+        acknowledge_provisos=True,
+    )
+    assert "No retransfer" in imported.provenance["provisos"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from coalition.errors import ValidationFailed
@@ -27,7 +29,14 @@ def register_partner(actor: ApiPrincipal, uow: UowDep, data: PartnerIn) -> Partn
 
 
 @router.post("/packages/import", status_code=status.HTTP_201_CREATED)
-async def import_package(actor: ApiPrincipal, uow: UowDep, request: Request) -> ImportOut:
+async def import_package(
+    actor: ApiPrincipal,
+    uow: UowDep,
+    request: Request,
+    acknowledge_provisos: Annotated[
+        bool, Query(description="Acknowledge the provisos the release comes with.")
+    ] = False,
+) -> ImportOut:
     """Take in a release package addressed to this node (the request body is the .tdf):
     checked (partner's signature, integrity, receipt when the partner's ledger key is
     known), then recorded as an artifact of the receiving organisation with the

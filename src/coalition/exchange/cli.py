@@ -173,6 +173,10 @@ def register(app: typer.Typer) -> None:
         for_person: Annotated[
             str, typer.Option("--for", help="The person who receives it (id or e-mail).")
         ],
+        acknowledge_provisos: Annotated[
+            bool,
+            typer.Option(help="Acknowledge the export provisos the release comes with."),
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Take in a package addressed to this node as an artifact of its recipient."""
@@ -184,6 +188,7 @@ def register(app: typer.Typer) -> None:
                 _read(file),
                 settings(),
                 for_person=person_id(for_person, "for"),
+                acknowledge_provisos=acknowledge_provisos,
             ),
             as_json,
         )

@@ -119,6 +119,7 @@ def import_package(
     settings: Settings,
     *,
     for_person: uuid.UUID | None = None,
+    acknowledge_provisos: bool = False,
 ) -> ImportOut:
     """Take in a package addressed to this node, in one transaction:
 
@@ -160,6 +161,12 @@ def import_package(
             raise ValidationFailed.of("receipt", str(exc)) from exc
         checked_index = parse_receipt(opened.receipt).index
     provenance = opened.provenance
+    if provenance.get("provisos") and not acknowledge_provisos:
+        raise ValidationFailed.of(
+            "acknowledge_provisos",
+            "the release comes with provisos the recipient must acknowledge: "
+            + provenance["provisos"],
+        )
     content_settings = content.content_settings(settings)
     blob: str | None = None
     try:
@@ -225,6 +232,7 @@ def import_package(
                     "item": provenance.get("item"),
                     "receipt_checked": checked_index is not None,
                     "sha256": version.sha256,
+                    "provisos_acknowledged": bool(provenance.get("provisos")),
                 },
             )
             uow.flush()

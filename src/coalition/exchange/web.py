@@ -31,7 +31,13 @@ def import_page(request: Request, actor: WebPrincipal, uow: UowDep, form: Checke
         data = upload.file.read(settings.upload_max_bytes + 1)
         if len(data) > settings.upload_max_bytes:
             raise ValidationFailed.of("package", "is larger than the upload limit")
-        result = services.import_package(uow, actor, data, settings)
+        result = services.import_package(
+            uow,
+            actor,
+            data,
+            settings,
+            acknowledge_provisos=form.get("acknowledge_provisos") == "yes",
+        )
     except CoalitionError as exc:
         return render(
             request,

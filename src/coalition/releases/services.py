@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -426,6 +427,41 @@ def _draw_down(session: Session, request: ReleaseRequest, actor: Principal) -> N
         )
 
 
+def _provisos(
+    session: Session,
+    artifacts: list[Artifact],
+    facts: dict[uuid.UUID, Any],
+    world: Any,
+    subject: Any,
+    organisation: Organisation,
+    request: ReleaseRequest,
+) -> dict[uuid.UUID, str]:
+    """Per item, the provisos of the export authorisations its release goes under: the
+    recipient must acknowledge them to take the package in."""
+    out: dict[uuid.UUID, str] = {}
+    for artifact in artifacts:
+        check = Request(
+            subject, facts[artifact.id], Action.RELEASE_TO, today(), purpose=request.purpose
+        )
+        texts = []
+        for marking in facts[artifact.id].label.export:
+            if marking.exporting_nation == organisation.nation_code:
+                continue
+            auth = covering_authorisation(check, world, marking, organisation.nation_code)
+            if auth is None:
+                continue
+            text = session.scalar(
+                select(ExportAuthorisation.provisos).where(
+                    ExportAuthorisation.reference == auth.reference
+                )
+            )
+            if text:
+                texts.append(f"{auth.reference}: {text}")
+        if texts:
+            out[artifact.id] = "\n".join(texts)
+    return out
+
+
 def _approval_target(session: Session, approval: ReleaseApproval) -> Target:
     """Approvals for a nation are given by officers of that nation's organisations (or of
     the node); an originator's, by the owning organisation."""
@@ -669,6 +705,7 @@ def packages(
             unit.commit()  # the refusals are recorded
             raise PermissionDenied("release refused now: " + " | ".join(refused))
         catalogue = catalogue_of(session)
+        provisos = _provisos(session, artifacts, facts, world, subject, organisation, request)
         events: list[tuple[Artifact, content.Sealed, str, Event]] = []
         for artifact in artifacts:
             sealed = content.latest_for_release(session, artifact.id, store)
@@ -694,6 +731,7 @@ def packages(
             events.append((artifact, sealed, label_xml, event))
         unit.flush()
         ids = [(a, s, x, e.id) for a, s, x, e in events]
+        item_provisos = {a.id: provisos.get(a.id, "") for a in artifacts}
         reference, purpose = request.reference, request.purpose
         recipient_name = organisation.short_name
         unit.commit()
@@ -742,6 +780,7 @@ def packages(
                     "version": str(sealed.number),
                     "recipient": recipient_name,
                     "purpose": purpose.value,
+                    "provisos": item_provisos[artifact.id],
                 },
             ),
             recipient_key,
