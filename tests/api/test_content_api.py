@@ -9,13 +9,17 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
+from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
+from coalition.content import services as content_services
 from coalition.content.models import ContentVersion
 from coalition.settings import Settings
 from tests.api.conftest import login
@@ -228,3 +232,27 @@ def test_the_upload_form_streams_its_file_and_refuses_a_forged_one_keeping_nothi
     page = client.get(f"/artifacts/{artifact}")
     assert "notes.txt" in page.text and "from the form" in page.text
     assert client.get(f"/artifacts/{artifact}/content").content.count(b"SECRET//REL") == 2
+
+
+def test_an_upload_cut_off_half_way_leaves_nothing(
+    client: TestClient, sonar: Sonar, settings: Settings, uow: UowFactory
+) -> None:
+
+    def interrupted() -> Iterator[bytes]:
+        yield b"x" * (3 << 20)  # three segments in
+        raise ConnectionResetError("the client went away")
+
+    with pytest.raises(ConnectionResetError):
+        content_services.upload(
+            uow,
+            Principal.operator("t"),
+            sonar.artifacts["REL"],
+            "big.bin",
+            interrupted(),
+            content_services.content_settings(settings),
+            for_person=sonar.people.world.alice,
+        )
+    with uow() as unit:
+        assert unit.session.scalars(select(ContentVersion)).all() == []
+    folder = Path(settings.data_dir) / "content"
+    assert not folder.exists() or not [p for p in folder.rglob("*") if p.is_file()]
