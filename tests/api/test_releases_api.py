@@ -431,3 +431,27 @@ def test_the_last_approval_draws_down_the_licence_and_two_never_overdraw_it(
     drawn = client.get(f"/api/v1/export-authorisations/{licence['id']}").json()
     assert drawn["quantity_remaining"] == 1
     assert [d["reference"] for d in drawn["drawdowns"]] == [requests[0]["reference"]]
+
+
+def test_the_node_admin_registers_a_partner_on_its_page(
+    client: TestClient, releasable: Sonar
+) -> None:
+    world = releasable.people.world
+    token = login(client, "admin")["X-CSRF-Token"]
+    wrapping = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    signing = Ed25519PrivateKey.generate()
+    form = {
+        "csrf_token": token,
+        "name": "coalition.lopt.example",
+        "url": "https://coalition.lopt.example",
+        "organisation_ids": [str(world.fra_lab)],
+        "wrapping_key": package_keys.public_pem(signing.public_key()) * 3,  # the wrong kind
+        "signing_key": package_keys.public_pem(signing.public_key()),
+    }
+    refused = client.post("/partners", data=form)
+    assert refused.status_code == 422 and "must be an RSA public key" in refused.text
+    form["wrapping_key"] = package_keys.public_pem(wrapping.public_key())
+    page = client.post("/partners", data=form)
+    assert page.status_code == 200 and "coalition.lopt.example registered" in page.text
+    login(client, "alice")
+    assert "Register a partner node" not in client.get("/partners").text
