@@ -608,6 +608,30 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
     assert made.status_code == 201, made.text
     assert sorted(o["share_percent"] for o in made.json()["owners"]) == [40, 60]
 
+    # Licensed for government purposes, and handed to partners' tools as ODRL.
+    licence = client.post(
+        "/api/v1/ip-licences",
+        headers=headers,
+        json={
+            "reference": "LIC-SONAR-1",
+            "asset_id": made.json()["id"],
+            "licensor_id": str(world.usa_lab),
+            "licensee_id": str(world.fra_lab),
+            "purposes": ["government_purposes"],
+            "valid_from": TODAY.isoformat(),
+        },
+    )
+    assert licence.status_code == 201, licence.text
+    policy = client.get("/api/v1/ip-licences.odrl", params={"reference": "LIC-SONAR-1"})
+    assert policy.status_code == 200
+    assert policy.headers["content-type"].startswith("application/ld+json")
+    body = policy.json()
+    assert body["type"] == "Agreement" and body["uid"] == "urn:coalition:licence:LIC-SONAR-1"
+    assert body["permission"][0]["assignee"] == "urn:coalition:organisation:LOPT"
+    graph = client.get("/api/v1/ip-licences.odrl").json()
+    assert [p["uid"] for p in graph["@graph"]] == ["urn:coalition:licence:LIC-SONAR-1"]
+    assert client.get("/api/v1/ip-licences.odrl", params={"reference": "NOPE"}).status_code == 404
+
 
 def test_every_own_view_of_an_artifact_is_a_recorded_decision_permit_or_deny(
     client: TestClient, people: People, uow: UowFactory

@@ -375,3 +375,25 @@ def test_a_release_request_is_submitted_approved_by_another_and_packaged(
     signing = load_pem_public_key(ok(capsys, "package", "public-key").encode())
     _, plain = tdf.open_package(out.read_bytes(), signing, partner)  # type: ignore[arg-type]
     assert plain == b"trial data\n"
+
+
+def test_licences_are_printed_as_odrl(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    asset = json.loads(
+        ok(
+            capsys,
+            *("ip", "add-asset", "--reference", "RES-1", "--title", "Beamformer"),
+            *("--owner", "USAPL:60", "--owner", "UKSL:40", "--json"),
+        )
+    )
+    ok(
+        capsys,
+        *("ip", "license", "--reference", "LIC-1", "--asset", asset["id"]),
+        *("--licensor", "USAPL", "--licensee", "LOPT", "--purpose", "government_purposes"),
+        *("--valid-from", "2026-01-01", "--territory", "FRA"),
+    )
+    policy = json.loads(ok(capsys, "ip", "odrl", "--licence", "LIC-1"))
+    assert policy["type"] == "Agreement"
+    spatial = [c for c in policy["permission"][0]["constraint"] if c["leftOperand"] == "spatial"]
+    assert spatial[0]["rightOperand"] == ["urn:iso:std:3166:FRA"]
+    code, _, err = run(capsys, "ip", "odrl", "--licence", "NOPE")
+    assert code == 3 and "no licence" in err

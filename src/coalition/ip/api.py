@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
 
 from coalition.ip import services
 from coalition.ip.schemas import IpAssetIn, IpAssetOut, LicenceIn, LicenceOut
@@ -30,3 +33,16 @@ def list_licences(actor: ApiPrincipal, uow: UowDep) -> list[LicenceOut]:
 @router.post("/ip-licences", status_code=CREATED)
 def create_licence(actor: ApiPrincipal, uow: UowDep, data: LicenceIn) -> LicenceOut:
     return services.create_licence(uow, actor, data)
+
+
+@router.get("/ip-licences.odrl")
+def licences_odrl(
+    actor: ApiPrincipal,
+    uow: UowDep,
+    reference: Annotated[str | None, Query(max_length=80, description="One licence.")] = None,
+) -> JSONResponse:
+    """Licences and access rights as ODRL 2.2 policies (JSON-LD, docs/odrl-profile.md):
+    one Agreement for ``reference``, otherwise every licence in a graph."""
+    return JSONResponse(
+        services.licences_as_odrl(uow, actor, reference), media_type="application/ld+json"
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.common.access import require
 from coalition.common.events import record_event
-from coalition.errors import Conflict, Problems
-from coalition.ip.models import IpAsset, IpOwner, Licence
+from coalition.errors import Conflict, NotFound, Problems
+from coalition.ip import odrl
+from coalition.ip.models import IpAsset, IpOwner, Licence, LicenceStatus
 from coalition.ip.schemas import IpAssetIn, IpAssetOut, LicenceIn, LicenceOut
 from coalition.projects.models import Project
 from coalition.registry.models import Nation, Organisation
@@ -90,3 +93,51 @@ def list_licences(uow: UnitOfWork, actor: Principal) -> list[LicenceOut]:
     with uow:
         rows = uow.session.scalars(select(Licence).order_by(Licence.reference))
         return [LicenceOut.model_validate(r) for r in rows]
+
+
+def licences_as_odrl(
+    uow: UnitOfWork, actor: Principal, reference: str | None = None
+) -> dict[str, Any]:
+    """Licences and access rights as ODRL 2.2 JSON-LD: one policy for ``reference``, or
+    every licence as a graph of policies (docs/odrl-profile.md)."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow:
+        session = uow.session
+        query = select(Licence).order_by(Licence.reference)
+        if reference is not None:
+            query = query.where(Licence.reference == reference)
+        licences = list(session.scalars(query))
+        if reference is not None and not licences:
+            raise NotFound(f"no licence '{reference}'")
+        assets = {a.id: a.reference for a in session.scalars(select(IpAsset))}
+        names = {
+            o.id: o.short_name
+            for o in session.scalars(
+                select(Organisation).where(
+                    Organisation.id.in_(
+                        {lc.licensor_id for lc in licences} | {lc.licensee_id for lc in licences}
+                    )
+                )
+            )
+        }
+        policies = [
+            odrl.licence_policy(
+                reference=lc.reference,
+                asset=assets[lc.asset_id],
+                licensor=names[lc.licensor_id],
+                licensee=names[lc.licensee_id],
+                purposes=list(lc.purposes),
+                territory=list(lc.territory),
+                valid_from=lc.valid_from,
+                valid_until=lc.valid_until,
+                terms=lc.terms,
+                active=lc.status is LicenceStatus.ACTIVE,
+            )
+            for lc in licences
+        ]
+    if reference is not None:
+        return policies[0]
+    return {
+        "@context": odrl.CONTEXT,
+        "@graph": [{k: v for k, v in p.items() if k != "@context"} for p in policies],
+    }

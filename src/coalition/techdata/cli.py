@@ -655,6 +655,16 @@ def _register_ip(app: typer.Typer) -> None:
             ["id", "reference", "purposes", "territory", "valid_until", "status"],
         )
 
+    @ip.command("odrl")
+    def odrl(
+        licence: Annotated[
+            str | None, typer.Option(help="One licence's reference; default: every licence.")
+        ] = None,
+    ) -> None:
+        """Print licences and access rights as ODRL 2.2 JSON-LD (docs/odrl-profile.md)."""
+        policies = ip_services.licences_as_odrl(uow(), operator(), licence)
+        sys.stdout.write(json.dumps(policies, indent=2, ensure_ascii=False) + "\n")
+
     @ip.command("license")
     def license_(
         reference: Annotated[str, typer.Option()],
