@@ -631,6 +631,10 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
     graph = client.get("/api/v1/ip-licences.odrl").json()
     assert [p["uid"] for p in graph["@graph"]] == ["urn:coalition:licence:LIC-SONAR-1"]
     assert client.get("/api/v1/ip-licences.odrl", params={"reference": "NOPE"}).status_code == 404
+    page = client.get("/ip")
+    assert "LIC-SONAR-1" in page.text and "USAPL 60%" in page.text and "LOPT" in page.text
+    download = client.get("/ip/licences/LIC-SONAR-1.jsonld")
+    assert download.status_code == 200 and download.json()["type"] == "Agreement"
 
 
 def test_every_own_view_of_an_artifact_is_a_recorded_decision_permit_or_deny(

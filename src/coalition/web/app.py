@@ -172,6 +172,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
     from coalition.ip import api as ip_api
+    from coalition.ip import web as ip_web
     from coalition.ledger import api as ledger_api
     from coalition.ledger import web as ledger_web
     from coalition.ledger import witness_api
@@ -220,6 +221,7 @@ def _install_routes(app: FastAPI) -> None:
         releases_web,
         exchange_web,
         exportcontrol_web,
+        ip_web,
         ledger_web,
     ):
         app.include_router(module.router)
