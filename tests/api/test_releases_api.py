@@ -347,6 +347,9 @@ def test_an_approved_item_goes_out_as_a_package_only_its_partner_opens_with_a_re
     assert web.status_code == 200 and web.content[:2] == b"PK"
     bundled = client.get(f"/api/v1/releases/{made['id']}/bundles/{world.gbr_lab}")
     assert bundled.status_code == 200, bundled.text
+    assert bundled.headers["content-disposition"].endswith(f'{made["reference"]}-UKSL.zip"')
+    from_page = client.get(f"/releases/{made['id']}/bundles/{world.gbr_lab}")
+    assert from_page.status_code == 200 and from_page.content[:2] == b"PK"
     with zipfile.ZipFile(io.BytesIO(bundled.content)) as archive:
         (name,) = archive.namelist()
         assert name.endswith("-SONAR-REL-UKSL.tdf")

@@ -114,7 +114,6 @@ def upload(
     version_id = uuid.uuid4()
     blob = f"{artifact_id.hex}/{version_id.hex}.sealed"
     size, sha, head = _seal_stream(settings, data_key, version_id, blob, chunks)
-    digest_hex = sha
     try:
         return _record(
             uow,
@@ -126,7 +125,7 @@ def upload(
                 filename=name,
                 content_type=content_type_of(head, name, declared_type),
                 size=size,
-                sha256=digest_hex,
+                sha256=sha,
                 blob=blob,
                 segment_size=settings.segment_size,
                 comment=comment,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -141,3 +142,11 @@ def licences_as_odrl(
         "@context": odrl.CONTEXT,
         "@graph": [{k: v for k, v in p.items() if k != "@context"} for p in policies],
     }
+
+
+def organisation_names(uow: UnitOfWork, actor: Principal) -> dict[uuid.UUID, str]:
+    """Short names of organisations by id, to show owners and licence parties."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow:
+        rows = uow.session.execute(select(Organisation.id, Organisation.short_name))
+        return {row[0]: row[1] for row in rows}

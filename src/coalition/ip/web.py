@@ -4,11 +4,9 @@ terms, each also as an ODRL policy."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from coalition.ip import services
-from coalition.registry.models import Organisation
 from coalition.web.deps import UowDep, WebPrincipal
 from coalition.web.templating import render
 
@@ -19,8 +17,7 @@ router = APIRouter(include_in_schema=False)
 def ip_page(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
     assets = services.list_assets(uow, actor)
     licences = services.list_licences(request.app.state.uow_factory(), actor)
-    with request.app.state.uow_factory() as unit:
-        names = {o.id: o.short_name for o in unit.session.scalars(select(Organisation))}
+    names = services.organisation_names(request.app.state.uow_factory(), actor)
     return render(
         request,
         "ip/register.html",

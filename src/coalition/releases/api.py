@@ -90,6 +90,11 @@ def package(
         recipient_id,
         request.app.state.settings,
     )
+    return package_response(made)
+
+
+def package_response(made: services.Package) -> Response:
+    """A package (or a bundle of them) as a download that is never cached."""
     return Response(
         made.data,
         media_type="application/zip",
@@ -114,11 +119,4 @@ def bundle(
     made = services.bundle(
         request.app.state.uow_factory, actor, request_id, recipient_id, request.app.state.settings
     )
-    return Response(
-        made.data,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{made.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return package_response(made)

@@ -389,14 +389,11 @@ def _draw_down(session: Session, request: ReleaseRequest, actor: Principal) -> N
     used: set[str] = set()
     for artifact in items:
         for organisation in recipients:
-            check = Request(
+            check = _release_to(
                 loaders.organisation_subject(session, organisation),
                 facts[artifact.id],
-                Action.RELEASE_TO,
-                today(),
-                purpose=request.purpose,
-                value=float(request.value) if request.value is not None else None,
-                quantity=request.quantity,
+                request,
+                with_amounts=True,
             )
             decision = decide(check, world)
             if not decision.permit:  # e.g. another release used what the licence had left
@@ -427,6 +424,23 @@ def _draw_down(session: Session, request: ReleaseRequest, actor: Principal) -> N
         )
 
 
+def _release_to(
+    subject: Any, fact: Any, request: ReleaseRequest, *, with_amounts: bool = False
+) -> Request:
+    """The engine's question for releasing an item of ``request`` to ``subject`` today;
+    with its value and quantity when licence limits are being drawn (after the draw-down,
+    what remains no longer covers them, so packaging asks without them)."""
+    return Request(
+        subject,
+        fact,
+        Action.RELEASE_TO,
+        today(),
+        purpose=request.purpose,
+        value=float(request.value) if with_amounts and request.value is not None else None,
+        quantity=request.quantity if with_amounts else None,
+    )
+
+
 def _provisos(
     session: Session,
     artifacts: list[Artifact],
@@ -440,9 +454,7 @@ def _provisos(
     recipient must acknowledge them to take the package in."""
     out: dict[uuid.UUID, str] = {}
     for artifact in artifacts:
-        check = Request(
-            subject, facts[artifact.id], Action.RELEASE_TO, today(), purpose=request.purpose
-        )
+        check = _release_to(subject, facts[artifact.id], request)
         texts = []
         for marking in facts[artifact.id].label.export:
             if marking.exporting_nation == organisation.nation_code:
@@ -597,6 +609,8 @@ class Package:
     filename: str
     data: bytes
     ledger_index: int
+    request_reference: str
+    recipient: str
 
 
 def package(
@@ -625,12 +639,13 @@ def bundle(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for item in made:
             archive.writestr(item.filename, item.data)
-    name = made[0].filename.rsplit("-", 2)[0] if made else "release"
-    recipient = made[0].filename.rsplit("-", 1)[-1].removesuffix(".tdf") if made else ""
+    first = made[0]  # a request holds at least one item
     return Package(
-        filename=f"{name}-{recipient}.zip",
+        filename=f"{first.request_reference}-{first.recipient}.zip",
         data=out.getvalue(),
-        ledger_index=max((m.ledger_index for m in made), default=0),
+        ledger_index=max(m.ledger_index for m in made),
+        request_reference=first.request_reference,
+        recipient=first.recipient,
     )
 
 
@@ -681,12 +696,7 @@ def packages(
         subject = loaders.organisation_subject(session, organisation)
         refused = []
         for artifact in artifacts:
-            decision = decide(
-                Request(
-                    subject, facts[artifact.id], Action.RELEASE_TO, today(), purpose=request.purpose
-                ),
-                world,
-            )
+            decision = decide(_release_to(subject, facts[artifact.id], request), world)
             record_decision(
                 unit,
                 actor,
@@ -791,6 +801,8 @@ def packages(
                 filename=f"{reference}-{artifact.reference}-{recipient_name}.tdf",
                 data=data,
                 ledger_index=index,
+                request_reference=reference,
+                recipient=recipient_name,
             )
         )
     return made

@@ -14,6 +14,7 @@ from coalition.errors import CoalitionError
 from coalition.policy.facts import Purpose
 from coalition.projects.page import organisation_choices
 from coalition.releases import services
+from coalition.releases.api import package_response
 from coalition.releases.schemas import DecisionIn, PrecheckIn, RequestIn, WithdrawIn
 from coalition.web.deps import CheckedForm, UowDep, WebPrincipal
 from coalition.web.forms import form_errors, form_values, parse
@@ -166,11 +167,14 @@ def package_page(
         recipient_id,
         request.app.state.settings,
     )
-    return Response(
-        made.data,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{made.filename}"',
-            "Cache-Control": "no-store",
-        },
+    return package_response(made)
+
+
+@router.get("/releases/{request_id}/bundles/{recipient_id}")
+def bundle_page(
+    request_id: uuid.UUID, recipient_id: uuid.UUID, request: Request, actor: WebPrincipal
+) -> Response:
+    made = services.bundle(
+        request.app.state.uow_factory, actor, request_id, recipient_id, request.app.state.settings
     )
+    return package_response(made)
