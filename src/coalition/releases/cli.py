@@ -169,9 +169,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="One item's artifact id; default: every item.")
         ] = None,
     ) -> None:
-        """Write the release package of one item of an approved request for one recipient,
-        or a zip of every item's package (decided again and recorded; each carries its
-        ledger receipt)."""
+        """Write an approved request's package for one recipient: one item's .tdf, or a
+        zip of every item's. Each release is decided again, recorded, and carries its
+        ledger receipt."""
         if output.exists():
             raise ValidationFailed.of("output", f"{output} exists; choose another name")
         if artifact is None:
