@@ -86,7 +86,8 @@ def postgres_engine(worker_id: str) -> Iterator[Engine]:
 def worker_id(request: pytest.FixtureRequest) -> str:
     # pytest-xdist provides worker_id; without xdist the run is one "master" worker.
     config = request.config
-    return getattr(config, "workerinput", {}).get("workerid", "master")
+    workerinput: dict[str, str] = getattr(config, "workerinput", {})
+    return workerinput.get("workerid", "master")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -583,8 +583,8 @@ def test_export_authorisations_are_recorded_by_whoever_manages_export_records(
     assert again.status_code == 409
 
 
-def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: People) -> None:
-    world = people.world
+def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, sonar: Sonar) -> None:
+    world = sonar.people.world
     headers = login(client, "admin")
 
     def asset(*shares: tuple[uuid.UUID, int]) -> dict[str, Any]:
@@ -592,6 +592,7 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
             "reference": "IP-SONAR-1",
             "title": "Sonar beamformer",
             "kind": "result",
+            "project_id": str(sonar.project),
             "owners": [{"organisation_id": str(o), "share_percent": s} for o, s in shares],
         }
 
@@ -599,7 +600,7 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
         "/api/v1/ip-assets", headers=headers, json=asset((world.usa_lab, 60), (world.gbr_lab, 30))
     )
     assert short.status_code == 422 and short.headers["content-type"] == PROBLEM
-    assert "add up to 100" in short.json()["detail"]
+    assert "the shares add up to 90%, not 100%" in short.json()["detail"]
     assert problem_fields(short) == {"owners"}
     assert client.get("/api/v1/ip-assets").json() == []
     made = client.post(
@@ -619,6 +620,7 @@ def test_ip_asset_owner_shares_must_add_up_to_100(client: TestClient, people: Pe
             "licensee_id": str(world.fra_lab),
             "purposes": ["government_purposes"],
             "valid_from": TODAY.isoformat(),
+            "valid_until": "2029-12-31",
         },
     )
     assert licence.status_code == 201, licence.text

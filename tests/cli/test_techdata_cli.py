@@ -383,13 +383,15 @@ def test_licences_are_printed_as_odrl(world: World, capsys: pytest.CaptureFixtur
             capsys,
             *("ip", "add-asset", "--reference", "RES-1", "--title", "Beamformer"),
             *("--owner", "USAPL:60", "--owner", "UKSL:40", "--json"),
+            *("--kind", "background", "--agreement", "MOU-USA-GBR"),
         )
     )
+    assert asset["background_status"] == "included"
     ok(
         capsys,
-        *("ip", "license", "--reference", "LIC-1", "--asset", asset["id"]),
+        *("ip", "license", "--reference", "LIC-1", "--asset", "RES-1"),
         *("--licensor", "USAPL", "--licensee", "LOPT", "--purpose", "government_purposes"),
-        *("--valid-from", "2026-01-01", "--territory", "FRA"),
+        *("--valid-from", "2026-01-01", "--valid-until", "2029-12-31", "--territory", "FRA"),
     )
     policy = json.loads(ok(capsys, "ip", "odrl", "--licence", "LIC-1"))
     assert policy["type"] == "Agreement"

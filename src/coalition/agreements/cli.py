@@ -89,6 +89,15 @@ def register(app: typer.Typer) -> None:
         ip_regime: Annotated[IpRegime, typer.Option()] = (
             IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
         ),
+        disclosure_days: Annotated[
+            int, typer.Option(help="Days from conception to disclose an invention.")
+        ] = 60,
+        filing_days: Annotated[
+            int, typer.Option(help="Days from disclosure to decide filing per country.")
+        ] = 120,
+        objection_days: Annotated[
+            int, typer.Option(help="Days the parties may object to a transfer.")
+        ] = 45,
         cost_share_rule: Annotated[CostShareRule, typer.Option()] = CostShareRule.EQUAL,
         share: Annotated[list[str] | None, typer.Option(help="Repeat: NATION=PERCENT.")] = None,
         summary: Annotated[str | None, typer.Option()] = None,
@@ -109,6 +118,9 @@ def register(app: typer.Typer) -> None:
             decision_rule=decision_rule,
             qualified_majority_percent=qualified_majority,
             ip_regime=ip_regime,
+            invention_disclosure_days=disclosure_days,
+            filing_decision_days=filing_days,
+            transfer_objection_days=objection_days,
             cost_share_rule=cost_share_rule,
             cost_shares=_shares(share),
             summary=summary,
@@ -126,6 +138,9 @@ def register(app: typer.Typer) -> None:
         decision_rule: Annotated[DecisionRule | None, typer.Option()] = None,
         qualified_majority: Annotated[int | None, typer.Option()] = None,
         ip_regime: Annotated[IpRegime | None, typer.Option()] = None,
+        disclosure_days: Annotated[int | None, typer.Option()] = None,
+        filing_days: Annotated[int | None, typer.Option()] = None,
+        objection_days: Annotated[int | None, typer.Option()] = None,
         cost_share_rule: Annotated[CostShareRule | None, typer.Option()] = None,
         share: Annotated[list[str] | None, typer.Option()] = None,
         party: Annotated[list[str] | None, typer.Option(help="Replaces all parties.")] = None,
@@ -151,6 +166,9 @@ def register(app: typer.Typer) -> None:
             decision_rule=decision_rule,
             qualified_majority_percent=qualified_majority,
             ip_regime=ip_regime,
+            invention_disclosure_days=disclosure_days,
+            filing_decision_days=filing_days,
+            transfer_objection_days=objection_days,
             cost_share_rule=cost_share_rule,
             cost_shares=_shares(share),
             parties=[{"organisation_id": organisation_id(p, "party")} for p in party]

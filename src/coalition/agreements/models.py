@@ -40,7 +40,8 @@ class DecisionRule(enum.StrEnum):
 
 
 class IpRegime(enum.StrEnum):
-    """How results and background are shared; later issues read it in the ip_use rule."""
+    """How results and background are shared: the default access rights the `ip_use` rule
+    grants participants (coalition.ip.rules.default_access_purposes)."""
 
     OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE = "owner_keeps_results_royalty_free_project_use"
     JOINT_OWNERSHIP = "joint_ownership"
@@ -82,6 +83,12 @@ class Agreement(Entity, Base):
     ip_regime: Mapped[IpRegime] = mapped_column(
         enum_column(IpRegime), default=IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
     )
+    #: IP clock terms: an invention is disclosed to the other parties within this many days
+    #: of conception; each country's filing decision is due this many days after disclosure;
+    #: the other parties may object to a transfer for this many days after notice.
+    invention_disclosure_days: Mapped[int] = mapped_column(default=60)
+    filing_decision_days: Mapped[int] = mapped_column(default=120)
+    transfer_objection_days: Mapped[int] = mapped_column(default=45)
     cost_share_rule: Mapped[CostShareRule] = mapped_column(
         enum_column(CostShareRule), default=CostShareRule.EQUAL
     )

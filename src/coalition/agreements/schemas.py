@@ -36,6 +36,9 @@ class Terms(Command):
     qualified_majority_percent: int | None = Field(default=None, ge=51, le=100)
     dispute_ladder: list[DisputeStep] = Field(default_factory=list)
     ip_regime: IpRegime = IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE
+    invention_disclosure_days: int = Field(default=60, ge=1, le=3650)
+    filing_decision_days: int = Field(default=120, ge=1, le=3650)
+    transfer_objection_days: int = Field(default=45, ge=1, le=3650)
     cost_share_rule: CostShareRule = CostShareRule.EQUAL
     cost_shares: dict[NationCode, Share] = Field(default_factory=dict)
 
@@ -76,6 +79,9 @@ class AgreementUpdate(Patch):
     qualified_majority_percent: int | None = Field(default=None, ge=51, le=100)
     dispute_ladder: list[DisputeStep] | None = None
     ip_regime: IpRegime | None = None
+    invention_disclosure_days: int | None = Field(default=None, ge=1, le=3650)
+    filing_decision_days: int | None = Field(default=None, ge=1, le=3650)
+    transfer_objection_days: int | None = Field(default=None, ge=1, le=3650)
     cost_share_rule: CostShareRule | None = None
     cost_shares: dict[NationCode, Share] | None = None
     parties: list[PartyIn] | None = Field(default=None, min_length=1)
@@ -132,6 +138,9 @@ class AgreementOut(AgreementSummary):
     qualified_majority_percent: int | None
     dispute_ladder: list[DisputeStep]
     ip_regime: IpRegime
+    invention_disclosure_days: int
+    filing_decision_days: int
+    transfer_objection_days: int
     cost_share_rule: CostShareRule
     cost_shares: dict[str, float]
     parties: list[PartyOut]

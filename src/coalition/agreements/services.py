@@ -270,6 +270,9 @@ BINDING_FIELDS = frozenset(
         "qualified_majority_percent",
         "dispute_ladder",
         "ip_regime",
+        "invention_disclosure_days",
+        "filing_decision_days",
+        "transfer_objection_days",
         "cost_share_rule",
         "cost_shares",
     }

@@ -19,7 +19,7 @@ from coalition.errors import ValidationFailed
 from coalition.settings import Settings
 from coalition.store.db import make_engine
 from coalition.store.uow import UnitOfWork, uow_factory
-from coalition.web.problems import field_name
+from coalition.web.problems import located
 
 M = TypeVar("M", bound=BaseModel)
 console = Console()
@@ -56,13 +56,7 @@ def build(model: type[M], **values: Any) -> M:
         return model.model_validate(given)
     except ValidationError as exc:
         raise ValidationFailed.of_many(
-            [
-                (
-                    field_name(tuple(e["loc"])).replace("_", "-"),
-                    str(e["msg"]).removeprefix("Value error, "),
-                )
-                for e in exc.errors()
-            ]
+            [(field.replace("_", "-"), message) for field, message in located(exc.errors())]
         ) from exc
 
 

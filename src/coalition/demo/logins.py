@@ -63,8 +63,8 @@ LOGINS: tuple[LoginSpec, ...] = (
     LoginSpec(
         "victor.ramsey",
         "Victor Ramsey",
-        "IP / legal officer, ODRE (USA)",
-        (GrantSpec(Role.IP_OFFICER, ORGANISATION, "ODRE"),),
+        "IP / legal officer, ODRE (USA), keeps the node's IP register",
+        (GrantSpec(Role.IP_OFFICER),),
         person="Victor Ramsey",
     ),
     LoginSpec(

@@ -19,13 +19,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from coalition.accounts.permissions import Principal
+from coalition.demo.ip import load_ip_register
 from coalition.exportcontrol.models import AuthorisationKind, Exemption, ExportAuthorisation
 from coalition.exportcontrol.schemas import AuthorisationIn, ExemptionConditions, ExemptionIn
 from coalition.exportcontrol.services import create_authorisation, create_exemption
-from coalition.ip.models import IpAsset, IpKind, Licence
-from coalition.ip.schemas import IpAssetIn, LicenceIn, OwnerIn
-from coalition.ip.services import create_asset, create_licence
-from coalition.policy.facts import Action, Purpose
+from coalition.policy.facts import Action
 from coalition.policy.labels import ExportRegime
 from coalition.projects.models import Participant, Project
 from coalition.registry.models import ClassificationLevel, DualNationalExemption, Organisation
@@ -216,50 +214,10 @@ class TechDataLoader:
                 self.created += 1
 
     def _ip_records(self) -> dict[str, uuid.UUID]:
-        org, project, day = self._organisations, self._projects, self._day
-        with self._uow() as unit:
-            assets = dict(unit.session.execute(select(IpAsset.reference, IpAsset.id)).all())
-            licences = set(unit.session.scalars(select(Licence.reference)))
-        wanted = (
-            IpAssetIn(
-                reference="IP-MAS-BG-001",
-                title="Acoustic processing chain (background)",
-                kind=IpKind.BACKGROUND,
-                project_id=project["CSAR-MAS"],
-                owners=[OwnerIn(organisation_id=org["CNSL"])],
-            ),
-            IpAssetIn(
-                reference="IP-HMP-RES-001",
-                title="Ceramic matrix composite lay-up (result)",
-                kind=IpKind.RESULT,
-                project_id=project["THC-HMP"],
-                owners=[
-                    OwnerIn(organisation_id=org["WHFL"], share_percent=60),
-                    OwnerIn(organisation_id=org["SHL"], share_percent=40),
-                ],
-            ),
+        assets, created = load_ip_register(
+            self._uow, self._actor, self._day, self._organisations, self._people, self._projects
         )
-        for data in wanted:
-            if data.reference not in assets:
-                assets[data.reference] = create_asset(self._uow(), self._actor, data).id
-                self.created += 1
-        if "LIC-MAS-001" not in licences:
-            create_licence(
-                self._uow(),
-                self._actor,
-                LicenceIn(
-                    reference="LIC-MAS-001",
-                    asset_id=assets["IP-MAS-BG-001"],
-                    licensor_id=org["CNSL"],
-                    licensee_id=org["WMSL"],
-                    purposes=[Purpose.GOVERNMENT_PURPOSES],
-                    territory=["GBR"],
-                    valid_from=day(-300),
-                    valid_until=day(700),
-                    terms="Royalty-free for UK government purposes; no sublicensing.",
-                ),
-            )
-            self.created += 1
+        self.created += created
         return assets
 
     # --- artifacts ------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from coalition.policy.facts import Action, ExportAuthorisation, Project, Request, World, during
+from coalition.policy.facts import (
+    Action,
+    ExportAuthorisation,
+    IpTerms,
+    Project,
+    Request,
+    World,
+    during,
+)
 from coalition.policy.labels import ExportMarking
 
 RULE_IDS = (
@@ -36,7 +44,6 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "observer": frozenset({Action.VIEW_METADATA, Action.READ}),
 }
 LEVEL_NAMES = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
-PROJECT_PURPOSE = "carrying_out_the_project"
 SUPRANATIONAL = frozenset({"NATO", "EU"})
 
 
@@ -407,34 +414,55 @@ def _ip_use(request: Request, world: World) -> RuleResult:
     if subject.organisation_id in owners:
         return RuleResult("ip_use", True, "the subject's organisation owns the IP")
     purpose = request.purpose or ""
-    if purpose == PROJECT_PURPOSE:
-        project = _project(request, world)
-        agreement = world.agreements.get(project.agreement_id) if project else None
-        if (
-            agreement is not None
-            and agreement.project_use_rights
-            and _takes_part(project, subject.organisation_id, day, world)
-        ):
-            return RuleResult(
-                "ip_use", True, "participants may use it for carrying out the project"
-            )
+    asset = request.artifact.ip_asset
+    terms = world.ip_assets.get(asset) if asset is not None else None
+    if _access_right(request, world, terms, purpose):
+        return RuleResult(
+            "ip_use",
+            True,
+            f"the agreement's IP regime gives participants {_spelt(purpose)}",
+        )
     for licence in world.licences:
         if (
             licence.active
             and licence.licensee == subject.organisation_id
-            and licence.licensors & owners
-            and (licence.asset is None or licence.asset == request.artifact.ip_asset)
+            and (licence.asset == asset if licence.asset else bool(licence.licensors & owners))
             and purpose in licence.purposes
             and during(day, licence.valid_from, licence.valid_until)
             and _any_or(licence.territory, subject.organisation_nation)
         ):
             return RuleResult("ip_use", True, f"licensed under {licence.reference or 'a licence'}")
+    name = terms.reference if terms else "the IP"
+    owners_named = " or ".join(terms.owner_names) if terms and terms.owner_names else "the owners"
     return RuleResult(
         "ip_use",
         False,
-        f"no right to use it for {purpose or 'an unstated purpose'}",
-        f"a licence or access right from the owners for {purpose or 'a stated purpose'}",
+        f"no right to use {name} for {_spelt(purpose) if purpose else 'an unstated purpose'}",
+        f"a licence or access right on {name} from {owners_named} for "
+        f"{_spelt(purpose) if purpose else 'a stated purpose'}",
     )
+
+
+def _access_right(request: Request, world: World, terms: IpTerms | None, purpose: str) -> bool:
+    """Whether the agreement's IP regime gives the subject's organisation, as a participant
+    in the artifact's project on the day, the right to use it for ``purpose``."""
+    project = _project(request, world)
+    agreement = world.agreements.get(project.agreement_id) if project else None
+    if agreement is None:
+        return False
+    if terms is not None and terms.agreement_id not in (None, agreement.id):
+        return False  # IP of another agreement: its regime does not reach this project
+    if terms is not None and terms.background:
+        granted = frozenset() if terms.excluded else agreement.background_access
+    else:
+        granted = agreement.result_access
+    return purpose in granted and _takes_part(
+        project, request.subject.organisation_id, request.on, world
+    )
+
+
+def _spelt(purpose: str) -> str:
+    return purpose.replace("_", " ")
 
 
 def _embargo(request: Request, world: World) -> RuleResult:

@@ -118,8 +118,10 @@ class Agreement:
     in_force: bool  # status is in force (not draft, suspended, terminated, expired)
     effective_from: date
     expires_on: date | None = None
-    #: Whether participants may use results for carrying out the project (from the IP regime).
-    project_use_rights: bool = True
+    #: Purposes the IP regime lets participants use results for, without a licence.
+    result_access: frozenset[str] = frozenset({"carrying_out_the_project"})
+    #: The same for background a party included under the agreement.
+    background_access: frozenset[str] = frozenset({"carrying_out_the_project"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,19 @@ class Licence:
     asset: uuid.UUID | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IpTerms:
+    """What the `ip_use` rule reads of an IP asset besides its owners: its name and owners'
+    names (a denial names them), whether it is background and, if so, whether its owner
+    excluded it from the agreement, and the agreement it belongs to."""
+
+    reference: str
+    owner_names: tuple[str, ...] = ()
+    background: bool = False
+    excluded: bool = False
+    agreement_id: uuid.UUID | None = None
+
+
 @dataclass(frozen=True)
 class World:
     """Everything else a decision may read, indexed for the lookups the rules make."""
@@ -201,6 +216,8 @@ class World:
     licences: tuple[Licence, ...] = ()
     #: Common level of each (scheme, marking), and whether it needs a clearance.
     levels: Mapping[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
+    #: Terms of the IP assets artifacts carry, by asset id.
+    ip_assets: Mapping[uuid.UUID, IpTerms] = field(default_factory=dict)
 
     def members(self, group: str, on: date) -> frozenset[str]:
         key = (group, on)

@@ -51,7 +51,9 @@ class AgreementIn(Strict):
     in_force: bool
     effective_from: date
     expires_on: date | None = None
-    project_use_rights: bool = True
+    #: Purposes the IP regime lets participants use results (and included background) for.
+    result_access: list[str] = ["carrying_out_the_project"]
+    background_access: list[str] = ["carrying_out_the_project"]
 
 
 class ParticipationIn(Strict):
@@ -244,7 +246,12 @@ def load_world(data: Any, catalogue: SchemeCatalogue) -> LoadedWorld:
         },
         agreements={
             a.id: facts.Agreement(
-                a.id, a.in_force, a.effective_from, a.expires_on, a.project_use_rights
+                a.id,
+                a.in_force,
+                a.effective_from,
+                a.expires_on,
+                frozenset(a.result_access),
+                frozenset(a.background_access),
             )
             for a in parsed.agreements
         },

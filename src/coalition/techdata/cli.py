@@ -24,9 +24,6 @@ from coalition.exportcontrol.schemas import (
     DrawdownIn,
     ExemptionIn,
 )
-from coalition.ip import services as ip_services
-from coalition.ip.models import IpKind
-from coalition.ip.schemas import IpAssetIn, LicenceIn
 from coalition.policy.facts import Action
 from coalition.policy.labels import ExportRegime
 from coalition.registry.cli import organisation_id
@@ -100,7 +97,6 @@ def register(app: typer.Typer) -> None:
     _register_artifacts(artifacts)
     _register_questions(artifacts, app)
     _register_export(app)
-    _register_ip(app)
 
 
 def _register_artifacts(artifacts: typer.Typer) -> None:
@@ -605,91 +601,6 @@ def _register_export(app: typer.Typer) -> None:
             valid_until=valid_until,
         )
         emit(export_services.create_exemption(uow(), operator(), data), as_json)
-
-
-def _register_ip(app: typer.Typer) -> None:
-    ip = typer.Typer(help="IP assets, owners and licences.", no_args_is_help=True)
-    app.add_typer(ip, name="ip")
-
-    @ip.command("assets")
-    def assets(as_json: JsonOpt = False) -> None:
-        """List IP assets with their owners."""
-        emit(
-            ip_services.list_assets(uow(), operator()),
-            as_json,
-            ["id", "reference", "kind", "title"],
-        )
-
-    @ip.command("add-asset")
-    def add_asset(
-        reference: Annotated[str, typer.Option()],
-        title: Annotated[str, typer.Option()],
-        owner: Annotated[list[str], typer.Option(help="ORG or ORG:SHARE (repeat).")],
-        kind: Annotated[IpKind, typer.Option()] = IpKind.RESULT,
-        project: Annotated[str | None, typer.Option(help="Project id.")] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Record an IP asset and its owners."""
-        owners = []
-        for text in owner:
-            org, _, share = text.partition(":")
-            owners.append(
-                {"organisation_id": organisation_id(org, "owner"), "share_percent": share or 100}
-            )
-        data = build(
-            IpAssetIn,
-            reference=reference,
-            title=title,
-            kind=kind,
-            project_id=project,
-            owners=owners,
-        )
-        emit(ip_services.create_asset(uow(), operator(), data), as_json)
-
-    @ip.command("licences")
-    def licences(as_json: JsonOpt = False) -> None:
-        """List licences and access rights."""
-        emit(
-            ip_services.list_licences(uow(), operator()),
-            as_json,
-            ["id", "reference", "purposes", "territory", "valid_until", "status"],
-        )
-
-    @ip.command("odrl")
-    def odrl(
-        licence: Annotated[
-            str | None, typer.Option(help="One licence's reference; default: every licence.")
-        ] = None,
-    ) -> None:
-        """Print licences and access rights as ODRL 2.2 JSON-LD (docs/odrl-profile.md)."""
-        policies = ip_services.licences_as_odrl(uow(), operator(), licence)
-        sys.stdout.write(json.dumps(policies, indent=2, ensure_ascii=False) + "\n")
-
-    @ip.command("license")
-    def license_(
-        reference: Annotated[str, typer.Option()],
-        asset: Annotated[str, typer.Option(help="IP asset id.")],
-        licensor: Annotated[str, typer.Option()],
-        licensee: Annotated[str, typer.Option()],
-        purpose: Annotated[list[str], typer.Option(help="Purpose (repeat).")],
-        valid_from: Annotated[str, typer.Option()],
-        valid_until: Annotated[str | None, typer.Option()] = None,
-        territory: Annotated[list[str] | None, typer.Option(help="Nation (repeat).")] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Record a licence from an owner of an asset to another organisation."""
-        data = build(
-            LicenceIn,
-            reference=reference,
-            asset_id=asset,
-            licensor_id=organisation_id(licensor, "licensor"),
-            licensee_id=organisation_id(licensee, "licensee"),
-            purposes=purpose,
-            territory=[t.upper() for t in territory or []],
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-        emit(ip_services.create_licence(uow(), operator(), data), as_json)
 
 
 __all__ = ["LabelIn", "register"]

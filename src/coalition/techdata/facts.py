@@ -17,9 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.models import Account, AccountStatus
-from coalition.agreements.models import Agreement, AgreementStatus, IpRegime
+from coalition.agreements.models import Agreement, AgreementStatus
 from coalition.exportcontrol.models import AuthorisationStatus, Exemption, ExportAuthorisation
-from coalition.ip.models import IpOwner, Licence, LicenceStatus
+from coalition.ip.models import (
+    BackgroundStatus,
+    IpAsset,
+    IpKind,
+    IpOwner,
+    Licence,
+    LicenceStatus,
+)
+from coalition.ip.rules import default_access_purposes
 from coalition.policy import facts
 from coalition.policy.interning import label_of
 from coalition.policy.labels import ExportMarking, ExportRegime, SecurityLabel
@@ -65,7 +73,8 @@ def load_world(session: Session) -> facts.World:
             row.status is AgreementStatus.IN_FORCE,
             row.effective_from,
             row.expires_on,
-            project_use_rights=row.ip_regime is not IpRegime.NO_ACCESS_RIGHTS,
+            result_access=default_access_purposes(row.ip_regime),
+            background_access=default_access_purposes(row.ip_regime, background=True),
         )
         for row in session.execute(
             select(
@@ -138,6 +147,7 @@ def load_world(session: Session) -> facts.World:
         licences=tuple(
             licence_fact(lc) for lc in session.scalars(select(Licence).order_by(Licence.reference))
         ),
+        ip_assets=ip_terms(session),
         levels=levels,
     )
 
@@ -330,6 +340,37 @@ def organisation_subject(session: Session, organisation: Organisation) -> facts.
         name=organisation.name,
         organisation_name=organisation.name,
     )
+
+
+def ip_terms(session: Session) -> dict[uuid.UUID, facts.IpTerms]:
+    """Each IP asset's name, owners' names and standing under its agreement."""
+    owner_names: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for asset_id, name in session.execute(
+        select(IpOwner.asset_id, Organisation.short_name)
+        .join(Organisation, Organisation.id == IpOwner.organisation_id)
+        .order_by(IpOwner.asset_id, Organisation.short_name)
+    ):
+        owner_names[asset_id].append(name)
+    project_agreements = dict(session.execute(select(Project.id, Project.agreement_id)).all())
+    return {
+        row.id: facts.IpTerms(
+            reference=row.reference,
+            owner_names=tuple(owner_names[row.id]),
+            background=row.kind is IpKind.BACKGROUND,
+            excluded=row.background_status is BackgroundStatus.EXCLUDED,
+            agreement_id=row.agreement_id or project_agreements.get(row.project_id),
+        )
+        for row in session.execute(
+            select(
+                IpAsset.id,
+                IpAsset.reference,
+                IpAsset.kind,
+                IpAsset.background_status,
+                IpAsset.agreement_id,
+                IpAsset.project_id,
+            )
+        )
+    }
 
 
 def ip_owners(

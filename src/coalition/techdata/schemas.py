@@ -252,6 +252,7 @@ class ArtifactFilters(BaseModel):
         default=None, max_length=100, description="Text in the banner, e.g. 'NOFORN' or 'FVEY'."
     )
     kind: ArtifactKind | None = None
+    ip_asset_id: uuid.UUID | None = Field(default=None, description="Carrying this IP asset.")
     sort: str = Field(default="title", pattern=r"^-?(title|reference|created_at|level)$")
 
 

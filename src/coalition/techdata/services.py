@@ -482,7 +482,7 @@ def _check_listed(action: Action) -> None:
 def _class_conditions(filters: ArtifactFilters) -> list[Any] | None:
     """The filters as conditions on artifact classes, or None when some filter needs the
     artifacts themselves."""
-    if filters.q or filters.kind:
+    if filters.q or filters.kind or filters.ip_asset_id:
         return None
     out: list[Any] = []
     if filters.project_id:
@@ -528,6 +528,8 @@ def _filter_conditions(filters: ArtifactFilters) -> list[Any]:
         out.append(Artifact.owner_organisation_id == filters.owner_organisation_id)
     if filters.kind:
         out.append(Artifact.kind == filters.kind)
+    if filters.ip_asset_id:
+        out.append(Artifact.ip_asset_id == filters.ip_asset_id)
     label_conditions = _label_conditions(filters)
     if label_conditions:
         out.append(Artifact.label_id.in_(select(LabelClass.id).where(*label_conditions)))

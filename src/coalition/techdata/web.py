@@ -82,8 +82,10 @@ def artifacts_page(
     originator: Annotated[str | None, AnyChoice] = None,
     sort: Annotated[str | None, AnyChoice] = None,
     action: Annotated[Action | None, AnyChoice] = None,
+    ip_asset_id: Annotated[uuid.UUID | None, AnyChoice] = None,
 ) -> Response:
     values = {
+        "ip_asset_id": str(ip_asset_id or ""),
         "q": q or "",
         "project_id": str(project_id or ""),
         "max_level": "" if max_level is None else str(max_level),

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from starlette.datastructures import FormData
 
 from coalition.errors import CoalitionError, Conflict, ValidationFailed
-from coalition.web.problems import field_name
+from coalition.web.problems import located
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,12 +39,7 @@ def parse(model: type[M], values: dict[str, Any]) -> M:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise ValidationFailed.of_many(
-            [
-                (field_name(tuple(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
-                for e in exc.errors()
-            ]
-        ) from exc
+        raise ValidationFailed.of_many(located(exc.errors())) from exc
 
 
 def errors_by_field(exc: CoalitionError) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
@@ -80,8 +82,25 @@ def field_name(location: tuple[int | str, ...]) -> str:
     return name or "body"
 
 
+_NAMED = re.compile(r"^([a-z][a-z_]*): (.+)$", re.DOTALL)
+
+
+def located(errors: Sequence[Any]) -> list[tuple[str, str]]:
+    """pydantic's errors as (field, message). A check across fields is raised by the
+    command as a whole with "field: message"; it is reported at that field."""
+    out = []
+    for error in errors:
+        location = tuple(error["loc"])
+        name, message = field_name(location), _message(error)
+        match = _NAMED.match(message)
+        if match and location in {(), ("body",)} and error.get("type") == "value_error":
+            name, message = match.group(1), match.group(2)
+        out.append((name, message))
+    return out
+
+
 def from_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": field_name(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()]
+    errors = [{"field": field, "message": message} for field, message in located(exc.errors())]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Unprocessable content", detail, request, errors=errors)
 

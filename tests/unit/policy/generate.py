@@ -30,6 +30,13 @@ from coalition.policy.labels import ExportMarking, ExportRegime, SecurityLabel
 
 NATIONS = ["USA", "GBR", "FRA", "DEU", "CAN", "AUS", "NOR", "NZL", "ITA", "ESP"]
 GROUPS = ["FVEY", "NATO", "EU"]
+#: What agreements' IP regimes give participants: nothing (1 in 5), project use (1 in 5), or
+#: also government purposes (3 in 5).
+ACCESS_CHOICES = [
+    frozenset(),
+    frozenset({"carrying_out_the_project"}),
+    frozenset({"carrying_out_the_project", "government_purposes"}),
+]
 SCHEMES = {
     "USA": ["UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET"],
     "NATO": ["NATO UNCLASSIFIED", "NATO RESTRICTED", "NATO CONFIDENTIAL", "NATO SECRET"],
@@ -79,7 +86,7 @@ class Generated:
                 rng.random() < 0.85,
                 start,
                 maybe_end(rng, start),
-                project_use_rights=rng.random() < 0.8,
+                result_access=ACCESS_CHOICES[min(2, int(rng.random() * 5))],
             )
             project_id = uuid.UUID(int=rng.getrandbits(128))
             participants = tuple(

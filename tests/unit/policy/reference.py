@@ -175,16 +175,15 @@ def failing_rules(req: Request, world: World) -> set[str]:
         and s.organisation_id not in a.ip_owners
     ):
         ok = False
-        if req.purpose == "carrying_out_the_project" and project is not None:
+        if project is not None:
             ag = world.agreements.get(project.agreement_id)
-            if ag is not None and ag.project_use_rights and participating:
+            if ag is not None and (req.purpose or "") in ag.result_access and participating:
                 ok = True
         for lic in world.licences:
             if (
                 lic.active
                 and lic.licensee == s.organisation_id
-                and lic.licensors & a.ip_owners
-                and lic.asset in (None, a.ip_asset)
+                and (lic.asset == a.ip_asset if lic.asset else lic.licensors & a.ip_owners)
                 and (req.purpose or "") in lic.purposes
                 and inside(day, lic.valid_from, lic.valid_until)
                 and (not lic.territory or s.organisation_nation in lic.territory)
