@@ -62,6 +62,7 @@ class Permission(enum.StrEnum):
     WHAT_IF = "any:decision:what_if"
     EXPORT_RECORD_MANAGE = "node:export_record:manage"
     IP_RECORD_MANAGE = "node:ip_record:manage"
+    FUNDING_MANAGE = "organisation:funding:manage"
     LEDGER_READ = "node:ledger:read"
     PARTNER_MANAGE = "node:partner:manage"
     RELEASE_REQUEST = "organisation:release:request"
@@ -131,13 +132,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.NEED_TO_KNOW_GRANT,
             P.RELEASE_REQUEST,
             P.RELEASE_APPROVE_ORIGINATOR,
+            P.FUNDING_MANAGE,
         }
     ),
     Role.RESEARCHER: frozenset(_EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
     Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
-    Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS),
+    # Budgets, contributions and workshare of their own organisation (and, held in a
+    # project, of that project); the other parties' finance officers accept in-kind
+    # valuations for their oversight body.
+    Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE}),
     Role.AUDITOR: frozenset(
         _EVERYONE_READS
         | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}

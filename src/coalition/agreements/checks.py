@@ -15,7 +15,7 @@ from coalition.agreements.models import Agreement, AgreementStatus
 from coalition.agreements.rules import check_terms
 from coalition.common.validation import nation_code
 from coalition.errors import Problems
-from coalition.projects.models import Project, ProjectStatus
+from coalition.projects.models import Project, ProjectStatus, WorkPackage
 from coalition.registry.models import NationGroup
 
 LIVE = {AgreementStatus.DRAFT, AgreementStatus.IN_FORCE, AgreementStatus.SUSPENDED}
@@ -116,7 +116,25 @@ def _check_terms(problems: Problems, session: Session, agreement: Agreement) -> 
         cost_share_rule=agreement.cost_share_rule,
         cost_shares=agreement.cost_shares,
         party_nations={p.organisation.nation_code for p in agreement.parties},
+        fixed_contributions=agreement.fixed_contributions,
+        work_package_shares=agreement.work_package_shares,
+        accounting_currency=agreement.accounting_currency,
+        exchange_rates=agreement.exchange_rates,
+        balance_band=(agreement.balance_band_low_percent, agreement.balance_band_high_percent),
     )
+    if agreement.work_package_shares and agreement.id is not None:
+        known = {
+            f"{code}/{wp}"
+            for code, wp in session.execute(
+                select(Project.code, WorkPackage.code)
+                .join(WorkPackage, WorkPackage.project_id == Project.id)
+                .where(Project.agreement_id == agreement.id)
+            )
+        }
+        for key in sorted(set(agreement.work_package_shares) - known):
+            problems.add(
+                f"work_package_shares.{key}", "is no work package of this agreement's projects"
+            )
 
 
 def check_status_change(

@@ -24,20 +24,49 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 COLUMNS = ["id", "reference", "kind", "status", "effective_from", "expires_on", "title"]
 
 
-def _shares(values: list[str] | None) -> dict[str, float] | None:
-    """['USA=40', 'GBR=60'] -> {'USA': 40.0, 'GBR': 60.0}"""
+def _pairs(values: list[str] | None, option: str, shape: str) -> dict[str, str] | None:
+    """['USA=40', 'GBR=60'] -> {'USA': '40', 'GBR': '60'}; the command checks the numbers."""
     if not values:
         return None
-    shares: dict[str, float] = {}
+    pairs: dict[str, str] = {}
     for value in values:
-        nation, sep, amount = value.partition("=")
-        try:
-            shares[nation.strip().upper()] = float(amount)
-        except ValueError as exc:
-            raise ValidationFailed.of("share", f"'{value}' is not NATION=PERCENT") from exc
-        if not sep:
-            raise ValidationFailed.of("share", f"'{value}' is not NATION=PERCENT")
-    return shares
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            key, sep, number = item.partition("=")
+            if not sep or not number.strip():
+                raise ValidationFailed.of(option, f"'{item}' is not {shape}")
+            pairs[key.strip().upper()] = number.strip()
+    return pairs
+
+
+def _shares(values: list[str] | None) -> dict[str, str] | None:
+    return _pairs(values, "share", "NATION=PERCENT")
+
+
+def _wp_shares(values: list[str] | None) -> dict[str, dict[str, str]] | None:
+    """['CSAR-MAS/WP1:USA=60,GBR=40'] -> {'CSAR-MAS/WP1': {'USA': '60', 'GBR': '40'}}"""
+    if not values:
+        return None
+    out: dict[str, dict[str, str]] = {}
+    for value in values:
+        key, sep, shares = value.partition(":")
+        parsed = _pairs([shares], "wp-share", "PROJECT/WP:NATION=PERCENT,...") if sep else None
+        if not parsed:
+            raise ValidationFailed.of("wp-share", f"'{value}' is not PROJECT/WP:NATION=PERCENT,...")
+        out[key.strip()] = parsed
+    return out
+
+
+Rate = Annotated[
+    list[str] | None,
+    typer.Option("--rate", help="Repeat: CURRENCY=RATE, units of accounting currency per unit."),
+]
+Contribution = Annotated[
+    list[str] | None,
+    typer.Option("--contribution", help="Repeat: NATION=AMOUNT in the accounting currency."),
+]
+WpShare = Annotated[
+    list[str] | None, typer.Option("--wp-share", help="Repeat: PROJECT/WP:NATION=PERCENT,...")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -100,6 +129,12 @@ def register(app: typer.Typer) -> None:
         ] = 45,
         cost_share_rule: Annotated[CostShareRule, typer.Option()] = CostShareRule.EQUAL,
         share: Annotated[list[str] | None, typer.Option(help="Repeat: NATION=PERCENT.")] = None,
+        contribution: Contribution = None,
+        wp_share: WpShare = None,
+        accounting_currency: Annotated[str | None, typer.Option()] = None,
+        rate: Rate = None,
+        band_low: Annotated[int, typer.Option(help="Balance band, low end, percent.")] = 95,
+        band_high: Annotated[int, typer.Option(help="Balance band, high end, percent.")] = 105,
         summary: Annotated[str | None, typer.Option()] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -123,6 +158,12 @@ def register(app: typer.Typer) -> None:
             transfer_objection_days=objection_days,
             cost_share_rule=cost_share_rule,
             cost_shares=_shares(share),
+            fixed_contributions=_pairs(contribution, "contribution", "NATION=AMOUNT"),
+            work_package_shares=_wp_shares(wp_share),
+            accounting_currency=accounting_currency,
+            exchange_rates=_pairs(rate, "rate", "CURRENCY=RATE"),
+            balance_band_low_percent=band_low,
+            balance_band_high_percent=band_high,
             summary=summary,
         )
         emit(services.create_agreement(uow(), operator(), data), as_json)
@@ -143,6 +184,12 @@ def register(app: typer.Typer) -> None:
         objection_days: Annotated[int | None, typer.Option()] = None,
         cost_share_rule: Annotated[CostShareRule | None, typer.Option()] = None,
         share: Annotated[list[str] | None, typer.Option()] = None,
+        contribution: Contribution = None,
+        wp_share: WpShare = None,
+        accounting_currency: Annotated[str | None, typer.Option()] = None,
+        rate: Rate = None,
+        band_low: Annotated[int | None, typer.Option()] = None,
+        band_high: Annotated[int | None, typer.Option()] = None,
         party: Annotated[list[str] | None, typer.Option(help="Replaces all parties.")] = None,
         summary: Annotated[str | None, typer.Option()] = None,
         amendment_title: Annotated[
@@ -171,6 +218,12 @@ def register(app: typer.Typer) -> None:
             transfer_objection_days=objection_days,
             cost_share_rule=cost_share_rule,
             cost_shares=_shares(share),
+            fixed_contributions=_pairs(contribution, "contribution", "NATION=AMOUNT"),
+            work_package_shares=_wp_shares(wp_share),
+            accounting_currency=accounting_currency,
+            exchange_rates=_pairs(rate, "rate", "CURRENCY=RATE"),
+            balance_band_low_percent=band_low,
+            balance_band_high_percent=band_high,
             parties=[{"organisation_id": organisation_id(p, "party")} for p in party]
             if party
             else None,

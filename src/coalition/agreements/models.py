@@ -50,8 +50,15 @@ class IpRegime(enum.StrEnum):
 
 
 class CostShareRule(enum.StrEnum):
+    """How the parties divide the shared cost (coalition.funding.rules.agreed_shares)."""
+
     EQUAL = "equal"
+    #: Percentages per party nation (``cost_shares``).
     FIXED_SHARES = "fixed_shares"
+    #: A stated amount per party nation (``fixed_contributions``, accounting currency).
+    FIXED_CONTRIBUTIONS = "fixed_contributions"
+    #: Percentages per work package (``work_package_shares``), weighted by its budget.
+    BY_WORK_PACKAGE = "by_work_package"
     PROPORTIONAL_TO_WORKSHARE = "proportional_to_workshare"
     EACH_BEARS_OWN = "each_bears_own"
 
@@ -92,7 +99,20 @@ class Agreement(Entity, Base):
     cost_share_rule: Mapped[CostShareRule] = mapped_column(
         enum_column(CostShareRule), default=CostShareRule.EQUAL
     )
+    #: Percent per nation, as decimal strings ("40", "33.3333").
     cost_shares: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Amount per nation in the accounting currency, as decimal strings.
+    fixed_contributions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: "PROJECT/WP" -> nation -> percent, as decimal strings.
+    work_package_shares: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Cost-share accounting is kept in this currency; other currencies convert at the
+    #: rates the agreement fixes: units of accounting currency per one unit of each.
+    accounting_currency: Mapped[str | None] = mapped_column(String(3))
+    exchange_rates: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Workshare balance tolerance: a nation's balance coefficient (share of work received
+    #: over share of contributions made) should lie within [low, high] percent.
+    balance_band_low_percent: Mapped[int] = mapped_column(default=95)
+    balance_band_high_percent: Mapped[int] = mapped_column(default=105)
     parent: Mapped[Agreement | None] = relationship(remote_side="Agreement.id")
     parties: Mapped[list[AgreementParty]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan"
@@ -147,4 +167,7 @@ class Amendment(Entity, Base):
     effective_from: Mapped[date]
     #: Which structured terms this amendment changed (empty for a recorded text amendment).
     changed_fields: Mapped[list[str]] = mapped_column(default=list)
+    #: Each binding term the amendment changed, with its value before and after: the
+    #: history funding reads to know which cost shares applied on a given day.
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     agreement: Mapped[Agreement] = relationship(back_populates="amendments")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
 
 from coalition.agreements.models import (
     AgreementKind,
@@ -15,11 +16,32 @@ from coalition.agreements.models import (
     DecisionRule,
     IpRegime,
 )
-from coalition.common.validation import Marking, Name, NationCode, Reason, ShortText
+from coalition.common.validation import CurrencyCode, Marking, Name, NationCode, Reason, ShortText
 from coalition.registry.schemas import Command, OrganisationRef, Patch, View
 
 #: A nation's share of costs, in percent.
-Share = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+Share = Annotated[Decimal, Field(gt=0, le=100, max_digits=10, decimal_places=6)]
+#: Units of the accounting currency one unit of another currency is worth.
+Rate = Annotated[Decimal, Field(gt=0, max_digits=24, decimal_places=10)]
+#: An amount in the accounting currency (major units).
+Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
+#: A work package named "PROJECT/WP", e.g. "CSAR-MAS/WP1".
+WorkPackageKey = Annotated[str, StringConstraints(pattern=r"^[^/\s]{1,40}/[^/\s]{1,20}$")]
+
+
+def decimal_text(value: Decimal) -> str:
+    """One spelling per number ("40", not "40.0"), so a stored term compares equal to the
+    same term sent again."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _decimal_texts(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {
+        k: _decimal_texts(v) if isinstance(v, dict) else decimal_text(v) for k, v in values.items()
+    }
 
 
 class DisputeStep(BaseModel):
@@ -41,6 +63,16 @@ class Terms(Command):
     transfer_objection_days: int = Field(default=45, ge=1, le=3650)
     cost_share_rule: CostShareRule = CostShareRule.EQUAL
     cost_shares: dict[NationCode, Share] = Field(default_factory=dict)
+    fixed_contributions: dict[NationCode, Amount] = Field(default_factory=dict)
+    work_package_shares: dict[WorkPackageKey, dict[NationCode, Share]] = Field(default_factory=dict)
+    accounting_currency: CurrencyCode | None = None
+    exchange_rates: dict[CurrencyCode, Rate] = Field(default_factory=dict)
+    balance_band_low_percent: int = Field(default=95, ge=1, le=100)
+    balance_band_high_percent: int = Field(default=105, ge=100, le=1000)
+
+    @field_serializer("cost_shares", "fixed_contributions", "work_package_shares", "exchange_rates")
+    def _as_text(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        return _decimal_texts(values)
 
 
 class PartyIn(Command):
@@ -67,7 +99,9 @@ class AmendmentIn(Command):
 
 
 class AgreementUpdate(Patch):
-    clearable = frozenset({"summary", "expires_on", "qualified_majority_percent"})
+    clearable = frozenset(
+        {"summary", "expires_on", "qualified_majority_percent", "accounting_currency"}
+    )
 
     title: Name | None = None
     summary: str | None = Field(default=None, max_length=10000)
@@ -84,11 +118,21 @@ class AgreementUpdate(Patch):
     transfer_objection_days: int | None = Field(default=None, ge=1, le=3650)
     cost_share_rule: CostShareRule | None = None
     cost_shares: dict[NationCode, Share] | None = None
+    fixed_contributions: dict[NationCode, Amount] | None = None
+    work_package_shares: dict[WorkPackageKey, dict[NationCode, Share]] | None = None
+    accounting_currency: CurrencyCode | None = None
+    exchange_rates: dict[CurrencyCode, Rate] | None = None
+    balance_band_low_percent: int | None = Field(default=None, ge=1, le=100)
+    balance_band_high_percent: int | None = Field(default=None, ge=100, le=1000)
     parties: list[PartyIn] | None = Field(default=None, min_length=1)
     amendment: AmendmentIn | None = Field(
         default=None,
         description="Required to change parties, dates or terms once the agreement is in force.",
     )
+
+    @field_serializer("cost_shares", "fixed_contributions", "work_package_shares", "exchange_rates")
+    def _as_text(self, values: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _decimal_texts(values)
 
 
 class StatusChangeIn(Command):
@@ -117,6 +161,9 @@ class AmendmentOut(View):
     signed_on: date
     effective_from: date
     changed_fields: list[str]
+    changes: dict[str, Any] = Field(
+        default_factory=dict, description="Each term changed: its value before and after."
+    )
 
 
 class AgreementSummary(View):
@@ -142,7 +189,13 @@ class AgreementOut(AgreementSummary):
     filing_decision_days: int
     transfer_objection_days: int
     cost_share_rule: CostShareRule
-    cost_shares: dict[str, float]
+    cost_shares: dict[str, Decimal]
+    fixed_contributions: dict[str, Decimal]
+    work_package_shares: dict[str, dict[str, Decimal]]
+    accounting_currency: str | None
+    exchange_rates: dict[str, Decimal]
+    balance_band_low_percent: int
+    balance_band_high_percent: int
     parties: list[PartyOut]
     status_changes: list[StatusChangeOut]
     amendments: list[AmendmentOut]

@@ -31,7 +31,7 @@ from coalition.agreements.schemas import (
     StatusChangeIn,
 )
 from coalition.common.access import allowed_actions, require
-from coalition.common.events import changed_fields, record_event
+from coalition.common.events import changed_fields, jsonable, record_event
 from coalition.common.paging import Page, PageRequest, fetch_page, like_pattern
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
 from coalition.registry.models import Organisation
@@ -188,6 +188,7 @@ def update_agreement(
             changes.pop("parties")
         if "dispute_ladder" in changes and data.dispute_ladder is not None:
             changes["dispute_ladder"] = [s.model_dump() for s in data.dispute_ladder]
+        before = {name: getattr(agreement, name) for name in changes}
         applied |= changed_fields(agreement, changes)
         check_agreement(session, agreement)
         binding = sorted(BINDING_FIELDS & set(applied))
@@ -203,6 +204,13 @@ def update_agreement(
         require(actor, Permission.AGREEMENT_UPDATE, agreement_target(session, agreement))
         if data.amendment is not None:
             recorded = _new_amendment(agreement, data.amendment, sorted(applied))
+            recorded.changes = jsonable(
+                {
+                    name: {"from": before[name], "to": value}
+                    for name, value in applied.items()
+                    if name in before
+                }
+            )
             uow.add(recorded)
             applied["amendment"] = recorded.number
         record_event(uow, actor, "agreements:agreement:update", agreement, applied)
@@ -275,6 +283,12 @@ BINDING_FIELDS = frozenset(
         "transfer_objection_days",
         "cost_share_rule",
         "cost_shares",
+        "fixed_contributions",
+        "work_package_shares",
+        "accounting_currency",
+        "exchange_rates",
+        "balance_band_low_percent",
+        "balance_band_high_percent",
     }
 )
 

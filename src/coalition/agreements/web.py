@@ -88,17 +88,36 @@ def _form_page(
     )
 
 
-def _cost_shares(text: str) -> dict[str, str]:
+def _pairs(text: str, name: str, example: str) -> dict[str, str]:
     """'USA=60, GBR=40' -> {'USA': '60', 'GBR': '40'}; the command checks the numbers."""
-    shares: dict[str, str] = {}
+    pairs: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        nation, sep, share = item.partition("=")
+        key, sep, number = item.partition("=")
+        if not sep:
+            raise ValidationFailed.of(name, f"write each as {example}")
+        pairs[key.strip().upper()] = number.strip()
+    return pairs
+
+
+def _cost_shares(text: str) -> dict[str, str]:
+    return _pairs(text, "cost_shares", "NATION=PERCENT, e.g. USA=60, GBR=40")
+
+
+def _wp_shares(text: str) -> dict[str, dict[str, str]]:
+    """'CSAR-MAS/WP1: USA=60, GBR=40; CSAR-MAS/WP2: CAN=100' -> per work package."""
+    out: dict[str, dict[str, str]] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        key, sep, shares = item.partition(":")
         if not sep:
             raise ValidationFailed.of(
-                "cost_shares", "write each share as NATION=PERCENT, e.g. USA=60, GBR=40"
+                "work_package_shares", "write PROJECT/WP: NATION=PERCENT, ...; next work package"
             )
-        shares[nation.strip().upper()] = share.strip()
-    return shares
+        out[key.strip()] = _pairs(shares, "work_package_shares", "NATION=PERCENT")
+    return out
+
+
+def _texts(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
 def _command(values: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +127,16 @@ def _command(values: dict[str, Any]) -> dict[str, Any]:
         command["parties"] = [{"organisation_id": p} for p in command["parties"]]
     if "cost_shares" in command:
         command["cost_shares"] = _cost_shares(command["cost_shares"])
+    if "fixed_contributions" in command:
+        command["fixed_contributions"] = _pairs(
+            command["fixed_contributions"], "fixed_contributions", "NATION=AMOUNT"
+        )
+    if "exchange_rates" in command:
+        command["exchange_rates"] = _pairs(
+            command["exchange_rates"], "exchange_rates", "CURRENCY=RATE, e.g. GBP=1.27"
+        )
+    if "work_package_shares" in command:
+        command["work_package_shares"] = _wp_shares(command["work_package_shares"])
     amendment = {
         name.removeprefix("amendment_"): command.pop(name)
         for name in (
@@ -132,7 +161,12 @@ def _agreement_values(agreement: AgreementOut) -> dict[str, Any]:
             **dumped,
             "parties": [str(p.organisation.id) for p in agreement.parties],
             "default_releasability": ", ".join(agreement.default_releasability),
-            "cost_shares": ", ".join(f"{n}={s:g}" for n, s in agreement.cost_shares.items()),
+            "cost_shares": _texts(agreement.cost_shares),
+            "fixed_contributions": _texts(agreement.fixed_contributions),
+            "exchange_rates": _texts(agreement.exchange_rates),
+            "work_package_shares": "; ".join(
+                f"{wp}: {_texts(shares)}" for wp, shares in agreement.work_package_shares.items()
+            ),
         }
     )
 
@@ -278,6 +312,8 @@ def update_agreement(
     for name in ("summary", "expires_on", "qualified_majority_percent"):
         values.setdefault(name, None)
     values.setdefault("cost_shares", "")
+    values.setdefault("balance_band_low_percent", 95)
+    values.setdefault("balance_band_high_percent", 105)
     values.setdefault("parties", [])
     try:
         updated = services.update_agreement(

@@ -30,7 +30,7 @@ def record_event(
             tag=tag,
             object_type=type(obj).__tablename__,
             object_id=str(getattr(obj, "id", getattr(obj, "code", ""))),
-            details=_jsonable(payload),
+            details=jsonable(payload),
         )
     )
 
@@ -67,16 +67,17 @@ def record_decision(
             tag=f"{source}:decision:{action}",
             object_type=object_type,
             object_id=object_id,
-            details=_jsonable(details),
+            details=jsonable(details),
         )
     )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: dates, ids and decimals as text."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

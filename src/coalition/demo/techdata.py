@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from coalition.accounts.permissions import Principal
+from coalition.demo.funding import load_funding
 from coalition.demo.ip import load_ip_register
 from coalition.exportcontrol.models import AuthorisationKind, Exemption, ExportAuthorisation
 from coalition.exportcontrol.schemas import AuthorisationIn, ExemptionConditions, ExemptionIn
@@ -112,6 +113,7 @@ class TechDataLoader:
     def load(self) -> None:
         self._export_records()
         assets = self._ip_records()
+        self.created += load_funding(self._uow, self._actor, self._day)
         self._artifacts(assets)
         self._grants_and_exemptions()
 

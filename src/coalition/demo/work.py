@@ -8,6 +8,8 @@ checked against participation on the member's first day.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from coalition.agreements.models import (
     AgreementKind,
     AgreementStatus,
@@ -47,8 +49,8 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         "Coalition Sensor and Autonomy Research Memorandum of Understanding",
         AgreementKind.MOU,
         ("ODRE", "MOD-SD", "DED", "BWF", "CDSA", "ADSA", "NDTA"),
-        signed_on=-1530,
-        effective_from=-1500,
+        signed_on=-1930,
+        effective_from=-1900,
         expires_on=2150,
         terms=Terms(
             classification_ceiling=SECRET,
@@ -95,8 +97,8 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         "Project Arrangement on Maritime Autonomy and Sensing",
         AgreementKind.PROJECT_ARRANGEMENT,
         ("ODRE", "MOD-SD", "CDSA", "NDTA"),
-        signed_on=-820,
-        effective_from=-800,
+        signed_on=-1870,
+        effective_from=-1850,
         expires_on=1800,
         parent=CSAR_MOU,
         terms=Terms(
@@ -106,8 +108,15 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
             qualified_majority_percent=75,
             dispute_ladder=DISPUTE_LADDER,
             ip_regime=IpRegime.OWNER_KEEPS_RESULTS_ROYALTY_FREE_PROJECT_USE,
+            # Amended to USA 40, NOR 20 when Norway took on the Arctic trials
+            # (coalition.demo.funding).
             cost_share_rule=CostShareRule.FIXED_SHARES,
-            cost_shares={"USA": 40.0, "GBR": 25.0, "CAN": 15.0, "NOR": 20.0},
+            cost_shares={
+                "USA": Decimal(45),
+                "GBR": Decimal(25),
+                "CAN": Decimal(15),
+                "NOR": Decimal(15),
+            },
         ),
         summary="Distributed undersea and surface sensing with autonomous vessels, including "
         "Arctic trials.",

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, Response
 
+from coalition.common import tables
 from coalition.ip import reports, services
 from coalition.ip.models import IpKind
 from coalition.ip.schemas import (
@@ -227,7 +228,7 @@ def report(
             ],
         }
     return Response(
-        reports.render(table, format),
-        media_type=reports.MEDIA_TYPES[format],
+        tables.render(table, format),
+        media_type=tables.MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="ip-{name}.{format}"'},
     )

@@ -14,6 +14,7 @@ import typer
 
 from coalition.agreements import services as agreement_services
 from coalition.cli.context import build, emit, operator, uow
+from coalition.common import tables
 from coalition.common.paging import PageRequest
 from coalition.errors import NotFound, ValidationFailed
 from coalition.ip import reports, services
@@ -486,10 +487,10 @@ def register(app: typer.Typer) -> None:
             within_days=within_days,
         )
         if output is None:
-            sys.stdout.write(reports.as_csv(table).decode("utf-8"))
+            sys.stdout.write(tables.as_csv(table).decode("utf-8"))
             return
         suffix = output.suffix.lower().lstrip(".")
         if suffix not in ("csv", "xlsx"):
             raise ValidationFailed.of("output", "name a .csv or .xlsx file")
-        output.write_bytes(reports.render(table, cast(reports.Format, suffix)))
+        output.write_bytes(tables.render(table, cast(tables.Format, suffix)))
         typer.echo(f"{len(table.rows)} row(s) written to {output}")

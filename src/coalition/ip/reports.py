@@ -4,21 +4,18 @@ page and downloaded as CSV or XLSX."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.agreements.models import Agreement
 from coalition.common.access import require
+from coalition.common.tables import Table
 from coalition.errors import ValidationFailed
 from coalition.ip.models import (
     FilingChoice,
@@ -36,18 +33,6 @@ from coalition.store.uow import UnitOfWork
 from coalition.techdata.services import today
 
 ReportName = Literal["register", "ownership", "deadlines"]
-Format = Literal["csv", "xlsx"]
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
 
 
 def register(
@@ -248,41 +233,6 @@ def deadlines(uow: UnitOfWork, actor: Principal, *, within_days: int = 90) -> Ta
 
 def _names(session: Any) -> dict[uuid.UUID, str]:
     return dict(session.execute(select(Organisation.id, Organisation.short_name)).all())
-
-
-#: A cell starting with one of these is a formula to a spreadsheet: it is quoted so that
-#: opening a report never runs what someone typed into a title (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def as_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([_safe(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-def as_xlsx(table: Table) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title[:31])
-    sheet.append(list(table.columns))
-    for row in table.rows:
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def render(table: Table, fmt: Format) -> bytes:
-    return as_csv(table) if fmt == "csv" else as_xlsx(table)
 
 
 def report(

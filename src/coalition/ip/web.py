@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from coalition.accounts.permissions import Permission, Principal, Target
+from coalition.common import tables
 from coalition.common.access import allowed_actions
 from coalition.errors import CoalitionError, ValidationFailed
 from coalition.ip import reports, services
@@ -600,7 +601,7 @@ def report_download(
         within_days=within_days,
     )
     return Response(
-        reports.render(table, cast(reports.Format, fmt)),
-        media_type=reports.MEDIA_TYPES[fmt],
+        tables.render(table, cast(tables.Format, fmt)),
+        media_type=tables.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="ip-{name}.{fmt}"'},
     )

@@ -171,6 +171,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exchange import web as exchange_web
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
+    from coalition.funding import api as funding_api
+    from coalition.funding import web as funding_web
     from coalition.ip import api as ip_api
     from coalition.ip import web as ip_web
     from coalition.ledger import api as ledger_api
@@ -203,6 +205,7 @@ def _install_routes(app: FastAPI) -> None:
         exchange_api,
         exportcontrol_api,
         ip_api,
+        funding_api,
         ledger_api,
         audit_api,
     ):
@@ -222,6 +225,7 @@ def _install_routes(app: FastAPI) -> None:
         exchange_web,
         exportcontrol_web,
         ip_web,
+        funding_web,
         ledger_web,
     ):
         app.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Funding and workshare: cost shares, budgets, contributions and the balance per nation."""
