@@ -80,14 +80,23 @@ def calendars(session: Session) -> dict[str, FiscalCalendar]:
     }
 
 
-def _names(session: Session) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
-    organisations = dict(session.execute(select(Organisation.id, Organisation.short_name)).all())
-    projects = dict(session.execute(select(Project.id, Project.code)).all())
-    return organisations, projects
+@dataclass(frozen=True)
+class _Names:
+    """Codes of what records refer to, read once per list rather than once per row."""
 
+    organisations: dict[uuid.UUID, str]
+    projects: dict[uuid.UUID, str]
+    work_packages: dict[uuid.UUID, str]
+    agreements: dict[uuid.UUID, str]
 
-def _wp_codes(session: Session) -> dict[uuid.UUID, str]:
-    return dict(session.execute(select(WorkPackage.id, WorkPackage.code)).all())
+    @classmethod
+    def load(cls, session: Session) -> _Names:
+        return cls(
+            dict(session.execute(select(Organisation.id, Organisation.short_name)).all()),
+            dict(session.execute(select(Project.id, Project.code)).all()),
+            dict(session.execute(select(WorkPackage.id, WorkPackage.code)).all()),
+            dict(session.execute(select(Agreement.id, Agreement.reference)).all()),
+        )
 
 
 def agreement_by_reference(session: Session, reference: str) -> Agreement | None:
@@ -207,6 +216,16 @@ def _org_target(session: Session, organisation: Organisation, project: Project |
 # --- budgets ----------------------------------------------------------------------------------
 
 
+def _budget_target(session: Session, project: Project, nation: str) -> Target:
+    """A nation's budget lines are kept by the project's leads and by the participants of
+    that nation (a finance officer sets the budget their nation funds)."""
+    ids = set(project_target(session, project).organisation_ids)
+    for participant in project.participants:
+        if participant.organisation.nation_code == nation and participant.withdrew_on is None:
+            ids |= organisation_target(session, participant.organisation).organisation_ids
+    return Target.of(ids, project.id)
+
+
 def _budget_line(ctx: _Context, data: BudgetLineIn) -> BudgetLine | None:
     project = ctx.project(data.project)
     if project is None:
@@ -228,7 +247,7 @@ def _budget_line(ctx: _Context, data: BudgetLineIn) -> BudgetLine | None:
             f"{agreement.expires_on or 'open-ended'})",
         )
     minor = ctx.amount("amount", data.amount, data.currency, agreement)
-    if not ctx.may(project_target(ctx.session, project), f"for project {project.code}"):
+    if not ctx.may(_budget_target(ctx.session, project, data.nation), f"for {project.code}"):
         return None
     if wp is None or minor is None or calendar is None:
         return None
@@ -285,7 +304,7 @@ def set_budget_line(uow: UnitOfWork, actor: Principal, data: BudgetLineIn) -> Bu
         _raise_or_deny(problems)
         assert line is not None
         line = _store_budget_line(uow, actor, line)
-        out = _budget_out(uow.session, line)
+        out = _budget_out(_Names.load(uow.session), line)
         uow.commit()
         return out
 
@@ -303,15 +322,15 @@ def list_budget_lines(
                 Project.code == project_code
             )
         lines = list(uow.session.scalars(query))
-        return [_budget_out(uow.session, line) for line in lines]
+        names = _Names.load(uow.session)
+        return [_budget_out(names, line) for line in lines]
 
 
-def _budget_out(session: Session, line: BudgetLine) -> BudgetLineOut:
-    project = session.get(Project, line.project_id)
+def _budget_out(names: _Names, line: BudgetLine) -> BudgetLineOut:
     return BudgetLineOut(
         id=line.id,
-        project=project.code if project else "",
-        work_package=line.work_package.code,
+        project=names.projects.get(line.project_id, ""),
+        work_package=names.work_packages.get(line.work_package_id, ""),
         category=line.category,
         nation=line.nation_code,
         fiscal_year=line.fiscal_year,
@@ -365,7 +384,7 @@ def record_expenditure(uow: UnitOfWork, actor: Principal, data: ExpenditureIn) -
         _raise_or_deny(problems)
         assert row is not None
         _store(uow, actor, "funding:expenditure:record", row, data)
-        out = _expenditure_out(uow.session, row)
+        out = _expenditure_out(_Names.load(uow.session), row)
         uow.commit()
         return out
 
@@ -381,17 +400,17 @@ def list_expenditures(
                 Project.code == project_code
             )
         rows = list(uow.session.scalars(query))
-        return [_expenditure_out(uow.session, row) for row in rows]
+        names = _Names.load(uow.session)
+        return [_expenditure_out(names, row) for row in rows]
 
 
-def _expenditure_out(session: Session, row: Expenditure) -> ExpenditureOut:
-    organisations, projects = _names(session)
+def _expenditure_out(names: _Names, row: Expenditure) -> ExpenditureOut:
     return ExpenditureOut(
         id=row.id,
-        project=projects.get(row.project_id, ""),
-        work_package=_wp_codes(session).get(row.work_package_id, ""),
+        project=names.projects.get(row.project_id, ""),
+        work_package=names.work_packages.get(row.work_package_id, ""),
         category=row.category,
-        organisation=organisations.get(row.organisation_id, ""),
+        organisation=names.organisations.get(row.organisation_id, ""),
         nation=row.nation_code,
         kind=row.kind,
         incurred_on=row.incurred_on,
@@ -455,7 +474,7 @@ def record_contribution(uow: UnitOfWork, actor: Principal, data: ContributionIn)
         _raise_or_deny(problems)
         assert row is not None
         _store(uow, actor, "funding:contribution:record", row, data)
-        out = _contribution_out(uow.session, row)
+        out = _contribution_out(_Names.load(uow.session), row)
         uow.commit()
         return out
 
@@ -491,7 +510,7 @@ def decide_contribution(
         row.decision_reference = data.decision_reference
         row.decision_note = data.note
         record_event(uow, actor, f"funding:contribution:{data.outcome}", row, data.model_dump())
-        out = _contribution_out(session, row)
+        out = _contribution_out(_Names.load(session), row)
         uow.commit()
         return out
 
@@ -515,7 +534,7 @@ def get_contribution(
         row = uow.session.get(Contribution, contribution_id)
         if row is None:
             raise NotFound("no contribution with this id")
-        return _contribution_out(uow.session, row)
+        return _contribution_out(_Names.load(uow.session), row)
 
 
 def list_contributions(
@@ -535,19 +554,18 @@ def list_contributions(
         if status is not None:
             query = query.where(Contribution.status == status)
         rows = list(uow.session.scalars(query))
-        return [_contribution_out(uow.session, row) for row in rows]
+        names = _Names.load(uow.session)
+        return [_contribution_out(names, row) for row in rows]
 
 
-def _contribution_out(session: Session, row: Contribution) -> ContributionOut:
-    organisations, projects = _names(session)
-    agreement = session.get(Agreement, row.agreement_id)
+def _contribution_out(names: _Names, row: Contribution) -> ContributionOut:
     return ContributionOut(
         id=row.id,
         reference=row.reference,
-        agreement=agreement.reference if agreement else "",
-        project=projects.get(row.project_id) if row.project_id else None,
-        work_package=_wp_codes(session).get(row.work_package_id) if row.work_package_id else None,
-        organisation=organisations.get(row.organisation_id, ""),
+        agreement=names.agreements.get(row.agreement_id, ""),
+        project=names.projects.get(row.project_id) if row.project_id else None,
+        work_package=names.work_packages.get(row.work_package_id) if row.work_package_id else None,
+        organisation=names.organisations.get(row.organisation_id, ""),
         nation=row.nation_code,
         kind=row.kind,
         in_kind_type=row.in_kind_type,
@@ -609,7 +627,7 @@ def award_workshare(uow: UnitOfWork, actor: Principal, data: WorkshareAwardIn) -
         _raise_or_deny(problems)
         assert row is not None
         _store(uow, actor, "funding:workshare:award", row, data)
-        out = _award_out(uow.session, row)
+        out = _award_out(_Names.load(uow.session), row)
         uow.commit()
         return out
 
@@ -627,19 +645,18 @@ def list_awards(
                 Agreement.reference == agreement_reference
             )
         rows = list(uow.session.scalars(query))
-        return [_award_out(uow.session, row) for row in rows]
+        names = _Names.load(uow.session)
+        return [_award_out(names, row) for row in rows]
 
 
-def _award_out(session: Session, row: WorkshareAward) -> WorkshareAwardOut:
-    organisations, projects = _names(session)
-    agreement = session.get(Agreement, row.agreement_id)
+def _award_out(names: _Names, row: WorkshareAward) -> WorkshareAwardOut:
     return WorkshareAwardOut(
         id=row.id,
         reference=row.reference,
-        agreement=agreement.reference if agreement else "",
-        project=projects.get(row.project_id, ""),
-        work_package=_wp_codes(session).get(row.work_package_id) if row.work_package_id else None,
-        organisation=organisations.get(row.organisation_id, ""),
+        agreement=names.agreements.get(row.agreement_id, ""),
+        project=names.projects.get(row.project_id, ""),
+        work_package=names.work_packages.get(row.work_package_id) if row.work_package_id else None,
+        organisation=names.organisations.get(row.organisation_id, ""),
         nation=row.nation_code,
         kind=row.kind,
         title=row.title,
