@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import Response
@@ -70,8 +70,12 @@ def list_contributions(
     uow: UowDep,
     agreement: Code | None = None,
     status: ContributionStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[ContributionOut]:
-    return services.list_contributions(uow, actor, agreement_reference=agreement, status=status)
+    """The latest contributions, newest first."""
+    return services.list_contributions(
+        uow, actor, agreement_reference=agreement, status=status, limit=limit
+    )
 
 
 @router.post("/funding/contributions", status_code=CREATED)
@@ -99,9 +103,13 @@ def decide_contribution(
 
 @router.get("/funding/workshare")
 def list_awards(
-    actor: ApiPrincipal, uow: UowDep, agreement: Code | None = None
+    actor: ApiPrincipal,
+    uow: UowDep,
+    agreement: Code | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[WorkshareAwardOut]:
-    return services.list_awards(uow, actor, agreement_reference=agreement)
+    """The latest awards, newest first."""
+    return services.list_awards(uow, actor, agreement_reference=agreement, limit=limit)
 
 
 @router.post("/funding/workshare", status_code=CREATED)
@@ -127,7 +135,19 @@ async def import_file(
     return await run_in_threadpool(services.import_rows, uow, actor, kind, rows, partial=partial)
 
 
-@router.get("/funding/reports/balance", response_model=None)
+_DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            "image/svg+xml": {},
+        },
+        "description": "The report as JSON, or as CSV, XLSX or an SVG chart by `format`.",
+    }
+}
+
+
+@router.get("/funding/reports/balance", response_model=BalanceReport, responses=_DOWNLOADS)
 def balance_report(
     actor: ApiPrincipal,
     uow: UowDep,
@@ -135,7 +155,7 @@ def balance_report(
     currency: CurrencyCode | None = None,
     fiscal_nation: NationCode | None = None,
     format: Literal["json", "csv", "xlsx", "svg"] = "json",
-) -> Response | BalanceReport:
+) -> Any:
     """Contributions, workshare and the balance coefficient per nation, with the trend and
     contributions against agreed shares per fiscal year of ``fiscal_nation`` (calendar
     years by default), in any currency the agreement fixes a rate for."""
@@ -147,14 +167,14 @@ def balance_report(
     return _download(reports.balance_table(report), format, f"balance-{agreement}")
 
 
-@router.get("/funding/reports/budget", response_model=None)
+@router.get("/funding/reports/budget", response_model=BudgetReport, responses=_DOWNLOADS)
 def budget_report(
     actor: ApiPrincipal,
     uow: UowDep,
     project: Code,
     currency: CurrencyCode | None = None,
     format: Literal["json", "csv", "xlsx", "svg"] = "json",
-) -> Response | BudgetReport:
+) -> Any:
     """Budget, forecast, commitments and actuals per work package and cost category, and
     per funding nation in its own fiscal years."""
     report = reports.budget(uow, actor, project, currency=currency)

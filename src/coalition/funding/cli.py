@@ -168,12 +168,13 @@ def register(app: typer.Typer) -> None:
     def contributions(
         agreement: Text = None,
         status: Annotated[ContributionStatus | None, typer.Option()] = None,
+        limit: int = 500,
         as_json: JsonOpt = False,
     ) -> None:
         """List contributions, latest first."""
         emit(
             services.list_contributions(
-                uow(), operator(), agreement_reference=agreement, status=status
+                uow(), operator(), agreement_reference=agreement, status=status, limit=limit
             ),
             as_json,
             CONTRIBUTION_COLUMNS,
@@ -240,10 +241,10 @@ def register(app: typer.Typer) -> None:
         emit(services.decide_contribution(uow(), operator(), contribution, data), as_json)
 
     @funding.command("workshare")
-    def workshare(agreement: Text = None, as_json: JsonOpt = False) -> None:
+    def workshare(agreement: Text = None, limit: int = 500, as_json: JsonOpt = False) -> None:
         """List the work awarded, latest first."""
         emit(
-            services.list_awards(uow(), operator(), agreement_reference=agreement),
+            services.list_awards(uow(), operator(), agreement_reference=agreement, limit=limit),
             as_json,
             AWARD_COLUMNS,
         )

@@ -543,10 +543,16 @@ def list_contributions(
     *,
     agreement_reference: str | None = None,
     status: ContributionStatus | None = None,
+    limit: int = 500,
 ) -> list[ContributionOut]:
+    """The latest ``limit`` contributions, newest first."""
     _read(actor)
     with uow:
-        query = select(Contribution).order_by(Contribution.made_on.desc(), Contribution.reference)
+        query = (
+            select(Contribution)
+            .order_by(Contribution.made_on.desc(), Contribution.reference)
+            .limit(limit)
+        )
         if agreement_reference is not None:
             query = query.join(Agreement, Agreement.id == Contribution.agreement_id).where(
                 Agreement.reference == agreement_reference
@@ -633,12 +639,19 @@ def award_workshare(uow: UnitOfWork, actor: Principal, data: WorkshareAwardIn) -
 
 
 def list_awards(
-    uow: UnitOfWork, actor: Principal, *, agreement_reference: str | None = None
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    agreement_reference: str | None = None,
+    limit: int = 500,
 ) -> list[WorkshareAwardOut]:
+    """The latest ``limit`` awards, newest first."""
     _read(actor)
     with uow:
-        query = select(WorkshareAward).order_by(
-            WorkshareAward.awarded_on.desc(), WorkshareAward.reference
+        query = (
+            select(WorkshareAward)
+            .order_by(WorkshareAward.awarded_on.desc(), WorkshareAward.reference)
+            .limit(limit)
         )
         if agreement_reference is not None:
             query = query.join(Agreement, Agreement.id == WorkshareAward.agreement_id).where(

@@ -37,6 +37,8 @@ from coalition.web.forms import AnyChoice, form_errors, form_values, parse
 from coalition.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+#: Contributions and awards listed on the page; the downloads and the API give more.
+LISTED = 100
 
 
 def _choices(values: Any) -> list[tuple[str, str]]:
@@ -104,11 +106,13 @@ def funding_page(
             "report": report,
             "error": error,
             "contributions": services.list_contributions(
-                factory(), actor, agreement_reference=chosen
+                factory(), actor, agreement_reference=chosen, limit=LISTED
             )
             if chosen
             else [],
-            "awards": services.list_awards(factory(), actor, agreement_reference=chosen)
+            "awards": services.list_awards(
+                factory(), actor, agreement_reference=chosen, limit=LISTED
+            )
             if chosen
             else [],
         },
