@@ -1,6 +1,7 @@
 """Funding in a real Chromium: an administrator opens the balance of an agreement whose
 partners are out of balance, records a contribution (a currency the agreement fixes no
-rate for refused first) and sees the balance table and chart come back within the band."""
+rate for refused first) and sees the balance table, the chart and the dashboard's alert
+come back within the band."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ def test_a_contribution_brings_a_nation_back_into_balance(
     _programme(live_uow)
     _books(live_uow)
     log_in(page)
+    page.goto("/")
+    alerts = page.get_by_role("table", name="Workshare balance outside the agreed band")
+    expect(alerts).to_contain_text("GBR is out of balance: coefficient 1.250")
     page.get_by_role("link", name="Funding", exact=True).click()
     page.get_by_label("Agreement", exact=True).select_option("MOU-HYP")
     page.get_by_role("button", name="Show").click()
@@ -110,4 +114,6 @@ def test_a_contribution_brings_a_nation_back_into_balance(
     assert after != before and "1.000" in after
     assert page.locator("#balance-chart").evaluate("img => img.naturalWidth") > 0
     expect(page.get_by_role("table", name="Contributions", exact=True)).to_contain_text("CON-GBR-2")
+    page.goto("/")
+    expect(alerts).to_contain_text("Every nation is within its agreement's balance band")
     assert not csp_violations

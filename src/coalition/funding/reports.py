@@ -8,7 +8,7 @@ rates; figures are rounded once, with parts allocated by largest remainder
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +18,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, Target
-from coalition.agreements.models import Agreement, Amendment, CostShareRule
+from coalition.agreements.models import Agreement, AgreementStatus, Amendment, CostShareRule
 from coalition.common.access import require
 from coalition.common.tables import Table
 from coalition.errors import NotFound, ValidationFailed
@@ -273,6 +273,28 @@ def balance(
             coefficient_by_period=trend,
             alerts=alerts,
         )
+
+
+def balance_alerts(uow: Callable[[], UnitOfWork], actor: Principal) -> list[tuple[str, str]]:
+    """(agreement, alert) for every agreement in force that keeps cost-share accounts and
+    has a nation outside its balance band: the dashboard's warnings."""
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow() as unit:
+        references = list(
+            unit.session.scalars(
+                select(Agreement.reference)
+                .where(
+                    Agreement.status == AgreementStatus.IN_FORCE,
+                    Agreement.accounting_currency.is_not(None),
+                )
+                .order_by(Agreement.reference)
+            )
+        )
+    return [
+        (reference, alert)
+        for reference in references
+        for alert in balance(uow(), actor, reference).alerts
+    ]
 
 
 def _agreed(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from coalition.exportcontrol.services import expiring
+from coalition.funding.reports import balance_alerts
 from coalition.overview.services import dashboard
 from coalition.web.deps import UowDep, WebPrincipal
 from coalition.web.templating import render
@@ -20,5 +21,10 @@ def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
         request,
         "dashboard.html",
         actor,
-        {"section": "dashboard", "board": board, "export_expiring": expiring(uow, actor)},
+        {
+            "section": "dashboard",
+            "board": board,
+            "export_expiring": expiring(uow, actor),
+            "balance_alerts": balance_alerts(request.app.state.uow_factory, actor),
+        },
     )
