@@ -33,6 +33,17 @@ router = APIRouter(tags=["funding"])
 CREATED = status.HTTP_201_CREATED
 Code = Annotated[str, Query(min_length=1, max_length=80)]
 
+_DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            "image/svg+xml": {},
+        },
+        "description": "The report as JSON, or as CSV, XLSX or an SVG chart by `format`.",
+    }
+}
+
 
 @router.get("/funding/budget-lines")
 def list_budget_lines(
@@ -118,6 +129,16 @@ def award_workshare(actor: ApiPrincipal, uow: UowDep, data: WorkshareAwardIn) ->
     return services.award_workshare(uow, actor, data)
 
 
+@router.get("/funding/imports/{kind}/template", response_class=Response, responses=_DOWNLOADS)
+def import_template(
+    kind: Literal["budget", "contributions"],
+    actor: ApiPrincipal,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """The columns an import file of ``kind`` may have, with one example row."""
+    return _download(imports.template(kind), format, f"{kind}-template")
+
+
 @router.post("/funding/imports/{kind}")
 async def import_file(
     kind: Literal["budget", "contributions"],
@@ -133,18 +154,6 @@ async def import_file(
     content = await file.read(imports.MAX_BYTES + 1)
     rows = await run_in_threadpool(imports.read_rows, content, file.filename or "")
     return await run_in_threadpool(services.import_rows, uow, actor, kind, rows, partial=partial)
-
-
-_DOWNLOADS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            "text/csv": {},
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
-            "image/svg+xml": {},
-        },
-        "description": "The report as JSON, or as CSV, XLSX or an SVG chart by `format`.",
-    }
-}
 
 
 @router.get("/funding/reports/balance", response_model=BalanceReport, responses=_DOWNLOADS)

@@ -298,6 +298,25 @@ def register(app: typer.Typer) -> None:
         for skipped in result.skipped:
             sys.stdout.write(f"skipped row {skipped.row}: {skipped.field}: {skipped.message}\n")
 
+    @funding.command("import-template")
+    def import_template(
+        kind: Annotated[str, typer.Argument(help="budget or contributions")],
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write .csv or .xlsx.")
+        ] = None,
+    ) -> None:
+        """The columns an import file may have, with one example row."""
+        if kind not in imports.EXAMPLES:
+            raise ValidationFailed.of("kind", "is budget or contributions")
+        table = imports.template(kind)
+        if output is None:
+            sys.stdout.write(tables.as_csv(table).decode("utf-8"))
+            return
+        suffix = output.suffix.lower().lstrip(".")
+        if suffix not in ("csv", "xlsx"):
+            raise ValidationFailed.of("output", "name a .csv or .xlsx file")
+        output.write_bytes(tables.render(table, cast(tables.Format, suffix)))
+
     @funding.command("balance")
     def balance(
         agreement: str,

@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from coalition.common.tables import Table
 from coalition.errors import ValidationFailed
 
 #: A file larger than this, or with more rows, is refused before it is read.
@@ -97,3 +98,40 @@ def _xlsx(content: bytes) -> list[list[Any]]:
         return out
     finally:
         workbook.close()
+
+
+#: An example row per kind of file: the template users fill in.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "budget": {
+        "project": "CSAR-MAS",
+        "work_package": "WP1",
+        "category": "personnel",
+        "nation": "USA",
+        "fiscal_year": 2027,
+        "kind": "budget",
+        "amount": "1250000.00",
+        "currency": "USD",
+        "note": "",
+    },
+    "contributions": {
+        "reference": "CON-USA-2027-01",
+        "agreement": "CSAR-PA-01",
+        "organisation": "ODRE",
+        "kind": "cash",
+        "in_kind_type": "",
+        "made_on": "2027-01-15",
+        "amount": "4000000.00",
+        "currency": "USD",
+        "project": "",
+        "work_package": "",
+        "description": "",
+        "valuation_method": "",
+        "evidence": "",
+    },
+}
+
+
+def template(kind: str) -> Table:
+    """The columns a file of ``kind`` may have, with one example row."""
+    example = EXAMPLES[kind]
+    return Table(f"{kind} import", tuple(example), [tuple(example.values())])

@@ -419,6 +419,13 @@ def import_page(request: Request, actor: WebPrincipal) -> Response:
     return render(request, "funding/import.html", actor, _context(request, actor))
 
 
+@router.get("/funding/import/{kind}-template.{fmt}")
+def import_template(
+    kind: Literal["budget", "contributions"], fmt: Literal["csv", "xlsx"], actor: WebPrincipal
+) -> Response:
+    return _download(imports.template(kind), fmt, f"{kind}-template")
+
+
 @router.post("/funding/import")
 async def import_post(
     request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
