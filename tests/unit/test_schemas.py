@@ -50,7 +50,7 @@ PAIRS: list[tuple[type[BaseModel], type[Base]]] = [
 
 
 # Checked by a validator rather than a length: ISO codes, e-mail addresses (RFC 5321: 254).
-VALIDATED_ELSEWHERE = {"code", "nation_code", "currency", "email"}
+VALIDATED_ELSEWHERE = {"code", "nation_code", "currency", "accounting_currency", "email"}
 
 
 def _max_length(schema: dict[str, Any]) -> int | None:

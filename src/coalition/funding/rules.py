@@ -18,7 +18,7 @@ from coalition.agreements.models import CostShareRule
 class FiscalCalendar:
     """When a nation's fiscal year starts. A year is named by the calendar year it ends
     in: the USA's FY2026 runs from 1 October 2025 to 30 September 2026, GBR's FY2026
-    (shown as FY2025-26) from 1 April 2025 to 31 March 2026."""
+    from 1 April 2025 to 31 March 2026 (what the UK writes as 2025-26)."""
 
     start_month: int = 1
     start_day: int = 1
