@@ -78,11 +78,12 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.NEED_TO_KNOW_GRANT,
                 P.RELEASE_REQUEST,
                 P.RELEASE_APPROVE_ORIGINATOR,
+                P.FUNDING_MANAGE,
             }
         ),
         Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
         Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
-        Role.FINANCE_OFFICER: frozenset(read),
+        Role.FINANCE_OFFICER: frozenset(read | {P.FUNDING_MANAGE}),
         Role.AUDITOR: frozenset(
             read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
         ),
@@ -132,6 +133,17 @@ def test_project_role_covers_its_project_only() -> None:
     assert authorize(manager, P.PROJECT_PLAN_MANAGE, Target.of([], PROJECT))
     assert not authorize(manager, P.PROJECT_PLAN_MANAGE, Target.of([], uuid.uuid4()))
     assert not authorize(manager, P.PROJECT_CREATE, Target.of([ORG_A], PROJECT))
+
+
+def test_funding_is_kept_by_a_role_held_in_an_organisation_not_in_a_project() -> None:
+    for role in (Role.FINANCE_OFFICER, Role.PROGRAMME_MANAGER):
+        in_organisation = holder(Grant(role, ScopeKind.ORGANISATION, ORG_A))
+        assert authorize(in_organisation, P.FUNDING_MANAGE, Target.of([ORG_A], PROJECT))
+        assert not authorize(in_organisation, P.FUNDING_MANAGE, Target.of([ORG_B], PROJECT))
+        in_project = holder(Grant(role, ScopeKind.PROJECT, PROJECT))
+        assert not authorize(in_project, P.FUNDING_MANAGE, Target.of([ORG_A], PROJECT))
+    researcher = holder(Grant(Role.RESEARCHER, ScopeKind.ORGANISATION, ORG_A))
+    assert not authorize(researcher, P.FUNDING_MANAGE, Target.of([ORG_A]))
 
 
 def test_allowed_decision_names_the_grant_used() -> None:
