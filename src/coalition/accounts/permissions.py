@@ -139,9 +139,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
     Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
-    # Budgets, contributions and workshare of their own organisation (and, held in a
-    # project, of that project); the other parties' finance officers accept in-kind
-    # valuations for their oversight body.
+    # Budgets, costs, contributions and workshare of their own organisation and those
+    # under it; another party's finance officer records the oversight body's acceptance of
+    # an in-kind valuation (coalition.funding.services.decide_contribution).
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE}),
     Role.AUDITOR: frozenset(
         _EVERYONE_READS

@@ -122,7 +122,17 @@ def _check_terms(problems: Problems, session: Session, agreement: Agreement) -> 
         exchange_rates=agreement.exchange_rates,
         balance_band=(agreement.balance_band_low_percent, agreement.balance_band_high_percent),
     )
-    if agreement.work_package_shares and agreement.id is not None:
+
+
+def check_changed_funding_terms(session: Session, agreement: Agreement, changed: set[str]) -> None:
+    """Funding terms changed on an agreement that keeps books: work package shares must
+    name work packages of its projects (at creation none exist yet, so this is checked
+    when the shares change), and every currency its funding records use must keep a rate,
+    or their reports could no longer be converted."""
+    from coalition.funding.models import BudgetLine, Contribution, Expenditure, WorkshareAward
+
+    problems = Problems()
+    if "work_package_shares" in changed:
         known = {
             f"{code}/{wp}"
             for code, wp in session.execute(
@@ -135,6 +145,28 @@ def _check_terms(problems: Problems, session: Session, agreement: Agreement) -> 
             problems.add(
                 f"work_package_shares.{key}", "is no work package of this agreement's projects"
             )
+    if changed & {"accounting_currency", "exchange_rates"}:
+        projects = select(Project.id).where(Project.agreement_id == agreement.id)
+        used: set[str] = set()
+        for query in (
+            select(Contribution.currency).where(Contribution.agreement_id == agreement.id),
+            select(WorkshareAward.currency).where(WorkshareAward.agreement_id == agreement.id),
+            select(BudgetLine.currency).where(BudgetLine.project_id.in_(projects)),
+            select(Expenditure.currency).where(Expenditure.project_id.in_(projects)),
+        ):
+            used |= set(session.scalars(query.distinct()))
+        kept = set(agreement.exchange_rates) | (
+            {agreement.accounting_currency} if agreement.accounting_currency else set()
+        )
+        missing = sorted(used - kept)
+        if missing:
+            name = "exchange_rates" if agreement.accounting_currency else "accounting_currency"
+            problems.add(
+                name,
+                f"funding records of this agreement are kept in {', '.join(missing)}: "
+                "keep a rate for each",
+            )
+    problems.raise_if_any()
 
 
 def check_status_change(

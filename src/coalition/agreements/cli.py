@@ -183,7 +183,9 @@ def register(app: typer.Typer) -> None:
         filing_days: Annotated[int | None, typer.Option()] = None,
         objection_days: Annotated[int | None, typer.Option()] = None,
         cost_share_rule: Annotated[CostShareRule | None, typer.Option()] = None,
-        share: Annotated[list[str] | None, typer.Option()] = None,
+        share: Annotated[
+            list[str] | None, typer.Option(help="Repeat: NATION=PERCENT; replaces all shares.")
+        ] = None,
         contribution: Contribution = None,
         wp_share: WpShare = None,
         accounting_currency: Annotated[str | None, typer.Option()] = None,

@@ -10,7 +10,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target
-from coalition.agreements.checks import check_agreement, check_status_change
+from coalition.agreements.checks import (
+    check_agreement,
+    check_changed_funding_terms,
+    check_status_change,
+)
 from coalition.agreements.models import (
     Agreement,
     AgreementKind,
@@ -191,6 +195,7 @@ def update_agreement(
         before = {name: getattr(agreement, name) for name in changes}
         applied |= changed_fields(agreement, changes)
         check_agreement(session, agreement)
+        check_changed_funding_terms(session, agreement, set(applied))
         binding = sorted(BINDING_FIELDS & set(applied))
         if agreement.status is not AgreementStatus.DRAFT and binding and data.amendment is None:
             # Raising here rolls back what was applied above.

@@ -171,11 +171,13 @@ def balance(
         def exact(groups: list[tuple[str, str, date, int]]) -> dict[tuple[str, int], Fraction]:
             out: dict[tuple[str, int], Fraction] = defaultdict(Fraction)
             for nation, cur, day, minor in groups:
-                out[(nation, calendar.year_of(day))] += rates.convert_minor(minor, cur, shown_in)
+                out[(nation, calendar.year_of(day))] += _convert(rates, minor, cur, shown_in)
             return out
 
         cash_x, kind_x, work_x = exact(contributions), exact(in_kind), exact(awards)
-        years = sorted({y for _, y in (*cash_x, *kind_x, *work_x)})
+        seen = {y for _, y in (*cash_x, *kind_x, *work_x)}
+        # Every year from the first record to the last, a quiet year included.
+        years = list(range(min(seen), max(seen) + 1)) if seen else []
         everyone = sorted(set(nations) | {n for n, _ in (*cash_x, *kind_x, *work_x)})
 
         def per_nation(
@@ -290,11 +292,13 @@ def balance_alerts(uow: Callable[[], UnitOfWork], actor: Principal) -> list[tupl
                 .order_by(Agreement.reference)
             )
         )
-    return [
-        (reference, alert)
-        for reference in references
-        for alert in balance(uow(), actor, reference).alerts
-    ]
+    alerts: list[tuple[str, str]] = []
+    for reference in references:
+        try:
+            alerts += [(reference, alert) for alert in balance(uow(), actor, reference).alerts]
+        except ValidationFailed as exc:
+            alerts.append((reference, f"no balance can be drawn: {exc.detail}"))
+    return alerts
 
 
 def _agreed(
@@ -337,6 +341,17 @@ def _work_package_weights(
         if rates.has(cur):
             weights[f"{project}/{wp}"] += rates.convert_minor(int(minor), cur, currency)
     return weights
+
+
+def _convert(rates: money.Rates, minor: int, currency: str, target: str) -> Fraction:
+    try:
+        return rates.convert_minor(minor, currency, target)
+    except ValueError:
+        # Amendments keep the rates of currencies in use (agreements.checks); a record
+        # left without one is reported, not a crash.
+        raise ValidationFailed.of(
+            "currency", f"records are kept in {currency}, which the agreement fixes no rate for"
+        ) from None
 
 
 def _part(value: Fraction, total: Fraction) -> Fraction:
@@ -411,7 +426,7 @@ def budget(
             )
         )
         for wp_id, category, nation, year, kind, cur, minor in plans:
-            value = rates.convert_minor(int(minor), cur, shown_in)
+            value = _convert(rates, int(minor), cur, shown_in)
             cells[(wp_codes[wp_id], str(category))][str(kind)] += value
             by_year[(nation, int(year))][str(kind)] += value
         year_col, month_col = (
@@ -453,7 +468,7 @@ def budget(
                 )
             ]
         for wp_id, category, nation, kind, cur, minor, day in spend_rows:
-            value = rates.convert_minor(int(minor), cur, shown_in)
+            value = _convert(rates, int(minor), cur, shown_in)
             name = "committed" if str(kind) == SpendKind.COMMITMENT else "actual"
             cells[(wp_codes[wp_id], str(category))][name] += value
             year = all_calendars.get(nation, CALENDAR_YEAR).year_of(day)
@@ -497,7 +512,7 @@ def budget(
             ],
             totals=BudgetRow(
                 work_package="all",
-                category=CostCategory.PERSONNEL,
+                category=None,
                 remaining=money.from_minor(totals["budget"] - totals["actual"], shown_in),
                 **{c: money.from_minor(totals[c], shown_in) for c in columns},
             ),
@@ -557,7 +572,15 @@ def balance_table(report: BalanceReport) -> Table:
 
 def budget_table(report: BudgetReport) -> Table:
     rows: list[tuple[Any, ...]] = [
-        (r.work_package, r.category.value, r.budget, r.forecast, r.committed, r.actual, r.remaining)
+        (
+            r.work_package,
+            r.category.value if r.category else "",
+            r.budget,
+            r.forecast,
+            r.committed,
+            r.actual,
+            r.remaining,
+        )
         for r in report.rows
     ]
     t = report.totals

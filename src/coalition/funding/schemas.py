@@ -237,7 +237,7 @@ class BalanceReport(View):
 
 class BudgetRow(View):
     work_package: str
-    category: CostCategory
+    category: CostCategory | None = Field(description="None on the totals row.")
     budget: Decimal
     forecast: Decimal
     committed: Decimal
@@ -259,6 +259,8 @@ class BudgetReport(View):
     currency: str
     rows: list[BudgetRow]
     by_fiscal_year: list[FiscalYearRow] = Field(
-        description="Per funding nation, in that nation's own fiscal years."
+        description="Per nation, in that nation's own fiscal years: budgets and forecasts "
+        "under the nation that funds them, costs under the nation of the organisation "
+        "that booked them."
     )
     totals: BudgetRow

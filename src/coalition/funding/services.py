@@ -118,6 +118,11 @@ def agreement_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.
 
 # --- checks shared by every record ------------------------------------------------------------
 
+#: The largest amount one record may hold, in minor units: far inside the 64-bit integers
+#: amounts are stored and summed in (a larger one failed on insert: a crash on SQLite, an
+#: error without its field on PostgreSQL), so that sums over many records stay exact too.
+MAX_MINOR = 10**15
+
 
 @dataclass
 class _Context:
@@ -184,10 +189,15 @@ class _Context:
             )
             return None
         try:
-            return money.to_minor(amount, currency)
+            minor = money.to_minor(amount, currency)
         except ValueError as error:
             self.add(name, str(error))
             return None
+        if abs(minor) > MAX_MINOR:
+            most = money.from_minor(MAX_MINOR, currency)
+            self.add(name, f"is more than the books hold (at most {most} {currency})")
+            return None
+        return minor
 
     def day_in_agreement(self, name: str, day: date, agreement: Agreement) -> None:
         if day < agreement.effective_from:
@@ -483,7 +493,8 @@ def decide_contribution(
     uow: UnitOfWork, actor: Principal, contribution_id: uuid.UUID, data: ContributionDecisionIn
 ) -> ContributionOut:
     """Record the oversight body's acceptance or rejection of an in-kind valuation. It is
-    recorded by a party other than the contributor: nobody accepts their own valuation."""
+    recorded by a party of another nation than the contributor's: no nation accepts its
+    own valuation."""
     with uow:
         uow.for_writing()
         session = uow.session
@@ -492,8 +503,12 @@ def decide_contribution(
             raise NotFound("no contribution with this id")
         agreement = session.get(Agreement, row.agreement_id)
         assert agreement is not None
+        # Parties of another nation: neither the contributor nor its parent agency (nor any
+        # other organisation of its nation) accepts its own valuation.
         others = {
-            p.organisation_id for p in agreement.parties if p.organisation_id != row.organisation_id
+            p.organisation_id
+            for p in agreement.parties
+            if p.organisation.nation_code != row.nation_code
         }
         require(actor, Permission.FUNDING_MANAGE, Target.of(others))
         if row.kind is not ContributionKind.IN_KIND:
