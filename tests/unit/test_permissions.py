@@ -16,6 +16,7 @@ from coalition.accounts.permissions import (
     ScopeKind,
     Target,
     authorize,
+    holds_somewhere,
 )
 
 P = Permission
@@ -202,3 +203,23 @@ def test_nobody_manages_their_own_clearances_or_briefings() -> None:
         assert not authorize(officer, permission, Target.of([ORG_A], person=me))
         assert authorize(officer, permission, Target.of([ORG_A], person=uuid.uuid4()))
     assert authorize(officer, P.CLEARANCE_READ, Target.of([ORG_A], person=me))
+
+
+@given(st.lists(grants, max_size=4), st.sampled_from(list(Permission)))
+def test_holding_a_permission_somewhere_is_exactly_being_allowed_it_on_some_object(
+    held: list[Grant], permission: Permission
+) -> None:
+    """holds_somewhere (which forms to offer) agrees with authorize: true if and only if
+    some object exists whose check the principal would pass."""
+    principal = holder(*held)
+    scopes = {g.scope_id for g in held if g.scope_id is not None}
+    targets = [Target.node(), *(Target.of([s], s) for s in scopes)]
+    some = any(authorize(principal, permission, t).allowed for t in targets)
+    assert holds_somewhere(principal, permission) == some
+
+
+def test_an_organisation_finance_officer_holds_funding_manage_somewhere_not_on_the_node() -> None:
+    officer = holder(Grant(Role.FINANCE_OFFICER, ScopeKind.ORGANISATION, ORG_A))
+    assert holds_somewhere(officer, P.FUNDING_MANAGE)
+    assert not authorize(officer, P.FUNDING_MANAGE, Target.node())
+    assert not holds_somewhere(holder(Grant(Role.RESEARCHER, ScopeKind.NODE)), P.FUNDING_MANAGE)

@@ -254,6 +254,28 @@ def authorize(principal: Principal, permission: Permission, target: Target) -> D
     return Decision(False, f"{permission} is not granted to {principal.name} here")
 
 
+def holds_somewhere(principal: Principal, permission: Permission) -> bool:
+    """Whether any of the principal's grants could allow ``permission`` on some object:
+    which forms to offer, and whether a batch is worth checking row by row. The object's
+    own check (:func:`authorize`) still decides."""
+    if not principal.active:
+        return False
+    if principal.is_operator:
+        return True
+    wanted = permission.scope_kind
+    return any(
+        permission in ROLE_PERMISSIONS[grant.role]
+        and (
+            wanted is None
+            or (
+                _SCOPE_BREADTH[grant.scope_kind] <= _SCOPE_BREADTH[wanted]
+                and (grant.scope_kind is ScopeKind.NODE or grant.scope_id is not None)
+            )
+        )
+        for grant in principal.grants
+    )
+
+
 def _covers(grant: Grant, target: Target) -> bool:
     if grant.scope_kind is ScopeKind.NODE:
         return True

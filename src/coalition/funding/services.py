@@ -14,11 +14,24 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.accounts.permissions import Permission, Principal, Target, authorize
+from coalition.accounts.permissions import (
+    Permission,
+    Principal,
+    Target,
+    authorize,
+    holds_somewhere,
+)
 from coalition.agreements.models import Agreement
 from coalition.common.access import require
 from coalition.common.events import record_event
-from coalition.errors import Conflict, FieldProblem, NotFound, Problems, ValidationFailed
+from coalition.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    Problems,
+    ValidationFailed,
+)
 from coalition.funding import money
 from coalition.funding.models import (
     BudgetLine,
@@ -718,6 +731,10 @@ def import_rows(
     from coalition.web.problems import located
 
     schema, prepare, _tag = _PREPARE[kind]
+    if not holds_somewhere(actor, Permission.FUNDING_MANAGE):
+        # Whoever may record funding nowhere is refused outright, as a single record would
+        # be; the rows of a permitted recorder are checked one by one.
+        raise PermissionDenied(f"{Permission.FUNDING_MANAGE} is not granted to {actor.name}")
     if not rows:
         raise ValidationFailed.of("file", "has no rows under its header")
     with uow:
@@ -780,8 +797,6 @@ def _store(uow: UnitOfWork, actor: Principal, tag: str, row: Any, data: BaseMode
 
 def _raise_or_deny(problems: Problems) -> None:
     """A refusal of permission is a 403 of its own; field problems are a 422."""
-    from coalition.errors import PermissionDenied
-
     denied = [p for p in problems.items if p.field == ""]
     if denied:
         raise PermissionDenied(denied[0].message)

@@ -10,7 +10,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from coalition.accounts.permissions import Permission, Principal, Target, authorize
+from coalition.accounts.permissions import (
+    Permission,
+    Principal,
+    Target,
+    authorize,
+    holds_somewhere,
+)
 from coalition.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -51,6 +57,9 @@ def _holds(principal: Principal | None, permission: str) -> bool:
 
 
 templates.env.globals["holds"] = _holds
+templates.env.globals["holds_somewhere"] = lambda principal, permission: (
+    principal is not None and holds_somewhere(principal, Permission(permission))
+)
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
