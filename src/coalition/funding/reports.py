@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import String, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, Target
@@ -169,9 +169,12 @@ def balance(
         wp_weights = _work_package_weights(session, agreement, rates, shown_in)
 
         def exact(groups: list[tuple[str, str, date, int]]) -> dict[tuple[str, int], Fraction]:
-            out: dict[tuple[str, int], Fraction] = defaultdict(Fraction)
+            summed: dict[tuple[str, int, str], int] = defaultdict(int)
             for nation, cur, day, minor in groups:
-                out[(nation, calendar.year_of(day))] += _convert(rates, minor, cur, shown_in)
+                summed[(nation, calendar.year_of(day), cur)] += minor
+            out: dict[tuple[str, int], Fraction] = defaultdict(Fraction)
+            for (nation, year, cur), minor in summed.items():
+                out[(nation, year)] += _convert(rates, minor, cur, shown_in)
             return out
 
         cash_x, kind_x, work_x = exact(contributions), exact(in_kind), exact(awards)
@@ -354,6 +357,28 @@ def _convert(rates: money.Rates, minor: int, currency: str, target: str) -> Frac
         ) from None
 
 
+#: Costs by kind, as the budget report's columns name them.
+_SPENT = {SpendKind.COMMITMENT.value: "committed", SpendKind.ACTUAL.value: "actual"}
+
+
+def _text(column: Any) -> Any:
+    """An enum column read as its stored text: no enum objects built per row."""
+    return cast(column, String)
+
+
+def _grouped_by_period(
+    session: Session, query: Any, amount: Any, day_column: Any, *, by_day: bool
+) -> list[tuple[tuple[Any, ...], date, int]]:
+    """(the query's own columns, a day standing for the period, summed minor units), grouped
+    by month, or by day where some nation's fiscal year starts on another day than the 1st."""
+    if by_day:
+        rows = session.execute(query.add_columns(day_column, func.sum(amount)).group_by(day_column))
+        return [(tuple(r[:-2]), r[-2], int(r[-1])) for r in rows]
+    year, month = extract("year", day_column), extract("month", day_column)
+    rows = session.execute(query.add_columns(year, month, func.sum(amount)).group_by(year, month))
+    return [(tuple(r[:-3]), date(int(r[-3]), int(r[-2]), 1), int(r[-1])) for r in rows]
+
+
 def _part(value: Fraction, total: Fraction) -> Fraction:
     return value / total if total else Fraction(0)
 
@@ -393,86 +418,75 @@ def budget(
             raise ValidationFailed.of(
                 "currency", f"{agreement.reference} fixes no rate for {shown_in}"
             )
-        wp_codes = dict(
-            session.execute(
-                select(WorkPackage.id, WorkPackage.code).where(WorkPackage.project_id == project.id)
-            ).all()
-        )
         all_calendars = calendars(session)
-        cells: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(
-            lambda: defaultdict(Fraction)
-        )
-        by_year: dict[tuple[str, int], dict[str, Fraction]] = defaultdict(
-            lambda: defaultdict(Fraction)
-        )
+        # Whole minor units are summed per currency first (in SQL, then in Python across
+        # months) and each sum converted once: the same exact figures as converting every
+        # group, with a fraction of the conversions. Enum columns are read as their text.
+        by_cell: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        by_nation_year: dict[tuple[str, int, str, str], int] = defaultdict(int)
+        plan_category, plan_kind = _text(BudgetLine.category), _text(BudgetLine.kind)
         plans = session.execute(
             select(
-                BudgetLine.work_package_id,
-                BudgetLine.category,
+                WorkPackage.code,
+                plan_category,
                 BudgetLine.nation_code,
                 BudgetLine.fiscal_year,
-                BudgetLine.kind,
+                plan_kind,
                 BudgetLine.currency,
                 func.sum(BudgetLine.amount_minor),
             )
+            .join(WorkPackage, WorkPackage.id == BudgetLine.work_package_id)
             .where(BudgetLine.project_id == project.id)
             .group_by(
-                BudgetLine.work_package_id,
-                BudgetLine.category,
+                WorkPackage.code,
+                plan_category,
                 BudgetLine.nation_code,
                 BudgetLine.fiscal_year,
-                BudgetLine.kind,
+                plan_kind,
                 BudgetLine.currency,
             )
         )
-        for wp_id, category, nation, year, kind, cur, minor in plans:
-            value = _convert(rates, int(minor), cur, shown_in)
-            cells[(wp_codes[wp_id], str(category))][str(kind)] += value
-            by_year[(nation, int(year))][str(kind)] += value
-        year_col, month_col = (
-            extract("year", Expenditure.incurred_on),
-            extract("month", Expenditure.incurred_on),
+        for wp, category, nation, year, kind, cur, minor in plans:
+            by_cell[(wp, category, kind, cur)] += int(minor)
+            by_nation_year[(nation, int(year), kind, cur)] += int(minor)
+        spend_category, spend_kind = _text(Expenditure.category), _text(Expenditure.kind)
+        spent = session.execute(
+            select(
+                WorkPackage.code,
+                spend_category,
+                spend_kind,
+                Expenditure.currency,
+                func.sum(Expenditure.amount_minor),
+            )
+            .join(WorkPackage, WorkPackage.id == Expenditure.work_package_id)
+            .where(Expenditure.project_id == project.id)
+            .group_by(WorkPackage.code, spend_category, spend_kind, Expenditure.currency)
         )
-        day_exact = any(all_calendars.get(n, CALENDAR_YEAR).start_day != 1 for n in all_calendars)
-        spend_query = select(
-            Expenditure.work_package_id,
-            Expenditure.category,
-            Expenditure.nation_code,
-            Expenditure.kind,
-            Expenditure.currency,
-            func.sum(Expenditure.amount_minor),
-        ).where(Expenditure.project_id == project.id)
-        group = [
-            Expenditure.work_package_id,
-            Expenditure.category,
-            Expenditure.nation_code,
-            Expenditure.kind,
-            Expenditure.currency,
-        ]
-        if day_exact:
-            spend_rows = [
-                (*r[:6], r[6])
-                for r in session.execute(
-                    spend_query.add_columns(Expenditure.incurred_on).group_by(
-                        *group, Expenditure.incurred_on
-                    )
-                )
-            ]
-        else:
-            spend_rows = [
-                (*r[:6], date(int(r[6]), int(r[7]), 1))
-                for r in session.execute(
-                    spend_query.add_columns(year_col, month_col).group_by(
-                        *group, year_col, month_col
-                    )
-                )
-            ]
-        for wp_id, category, nation, kind, cur, minor, day in spend_rows:
-            value = _convert(rates, int(minor), cur, shown_in)
-            name = "committed" if str(kind) == SpendKind.COMMITMENT else "actual"
-            cells[(wp_codes[wp_id], str(category))][name] += value
+        for wp, category, kind, cur, minor in spent:
+            by_cell[(wp, category, _SPENT[kind], cur)] += int(minor)
+        spend_by_day = _grouped_by_period(
+            session,
+            select(Expenditure.nation_code, spend_kind, Expenditure.currency)
+            .where(Expenditure.project_id == project.id)
+            .group_by(Expenditure.nation_code, spend_kind, Expenditure.currency),
+            Expenditure.amount_minor,
+            Expenditure.incurred_on,
+            by_day=any(c.start_day != 1 for c in all_calendars.values()),
+        )
+        for (nation, kind, cur), day, minor in spend_by_day:
             year = all_calendars.get(nation, CALENDAR_YEAR).year_of(day)
-            by_year[(nation, year)][name] += value
+            by_nation_year[(nation, year, _SPENT[kind], cur)] += minor
+
+        cells: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(
+            lambda: defaultdict(Fraction)
+        )
+        for (wp, category, column, cur), minor in by_cell.items():
+            cells[(wp, category)][column] += _convert(rates, minor, cur, shown_in)
+        by_year: dict[tuple[str, int], dict[str, Fraction]] = defaultdict(
+            lambda: defaultdict(Fraction)
+        )
+        for (nation, year, column, cur), minor in by_nation_year.items():
+            by_year[(nation, year)][column] += _convert(rates, minor, cur, shown_in)
 
         columns = ("budget", "forecast", "committed", "actual")
         order = list(CostCategory)

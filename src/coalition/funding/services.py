@@ -21,7 +21,7 @@ from coalition.accounts.permissions import (
     authorize,
     holds_somewhere,
 )
-from coalition.agreements.models import Agreement
+from coalition.agreements.models import Agreement, AgreementParty
 from coalition.common.access import require
 from coalition.common.events import record_event
 from coalition.errors import (
@@ -115,7 +115,7 @@ class _Names:
 def agreement_by_reference(session: Session, reference: str) -> Agreement | None:
     return session.scalar(
         select(Agreement)
-        .options(selectinload(Agreement.parties))
+        .options(selectinload(Agreement.parties).joinedload(AgreementParty.organisation))
         .where(Agreement.reference == reference)
     )
 
