@@ -725,3 +725,47 @@ def test_pages_offer_funding_forms_to_whoever_may_record_funding_somewhere(
     page = client.get("/funding", params={"agreement": AGREEMENT})
     assert page.status_code == 200
     assert "Record a contribution" not in page.text
+
+
+def test_the_budget_page_sets_a_budget_books_a_cost_and_shows_both(client: TestClient) -> None:
+    from tests.api.test_web_pages import form_token, web_login
+
+    web_login(client)
+    page = client.get("/funding/budget", params={"project": PROJECT})
+    token = form_token(page.text)
+    line = {
+        "csrf_token": token,
+        "project": PROJECT,
+        "work_package": "WP1",
+        "category": "personnel",
+        "kind": "budget",
+        "nation": "GBR",
+        "fiscal_year": "2019",
+        "amount": "125000.00",
+        "currency": "GBP",
+    }
+    refused = client.post("/funding/budget/lines", data=line)
+    assert refused.status_code == 422
+    assert "FY2019" in refused.text and "lies outside PA-SENSE" in refused.text
+    done = client.post("/funding/budget/lines", data={**line, "fiscal_year": "2026"})
+    assert done.status_code == 200 and "Budget of WP1 personnel FY2026 set." in done.text
+    cost = {
+        "csrf_token": token,
+        "project": PROJECT,
+        "work_package": "WP1",
+        "category": "personnel",
+        "kind": "actual",
+        "organisation": "UKSL",
+        "incurred_on": "2025-06-30",
+        "amount": "25000.00",
+        "currency": "GBP",
+        "reference": "INV-77",
+    }
+    booked = client.post("/funding/budget/costs", data=cost)
+    assert booked.status_code == 200, booked.text
+    # 125,000 GBP budget and 25,000 GBP actual at 1.25 USD: 156,250 and 31,250 USD.
+    assert "156,250.00" in booked.text and "31,250.00" in booked.text
+    assert "INV-77" in booked.text
+    chart = client.get("/funding/budget/chart.svg", params={"project": PROJECT})
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    assert "WP1" in chart.text

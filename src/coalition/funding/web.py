@@ -344,6 +344,9 @@ def _budget(
         actor,
         {
             **context,
+            "costs": services.list_expenditures(factory(), actor, project_code=chosen, limit=LISTED)
+            if chosen
+            else [],
             "project": chosen,
             "currency": currency or "",
             "report": report,
