@@ -769,3 +769,48 @@ def test_the_budget_page_sets_a_budget_books_a_cost_and_shows_both(client: TestC
     chart = client.get("/funding/budget/chart.svg", params={"project": PROJECT})
     assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
     assert "WP1" in chart.text
+
+
+def test_withdrawals_through_the_api_and_the_pages(client: TestClient) -> None:
+    from tests.api.test_web_pages import form_token, web_login
+
+    headers = login(client)
+    made = ok(
+        client.post("/api/v1/funding/contributions", headers=headers, json=contribution()), 201
+    )
+    awarded = ok(client.post("/api/v1/funding/workshare", headers=headers, json=award()), 201)
+    bad = client.post(
+        f"/api/v1/funding/contributions/{made['id']}/withdraw",
+        headers=headers,
+        json={"withdrawn_on": "2025-02-01"},
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["reason"]
+    withdrawn = ok(
+        client.post(
+            f"/api/v1/funding/contributions/{made['id']}/withdraw",
+            headers=headers,
+            json={"withdrawn_on": "2025-02-01", "reason": "entered twice"},
+        )
+    )
+    assert withdrawn["status"] == "withdrawn"
+    again = client.post(
+        f"/api/v1/funding/contributions/{made['id']}/withdraw",
+        headers=headers,
+        json={"withdrawn_on": "2025-02-02", "reason": "entered twice"},
+    )
+    assert again.status_code == 409
+
+    web_login(client)
+    page = client.get(f"/funding/workshare/{awarded['id']}")
+    assert page.status_code == 200 and "Withdraw award" in page.text
+    done = client.post(
+        f"/funding/workshare/{awarded['id']}/withdraw",
+        data={"csrf_token": form_token(page.text), "withdrawn_on": "2025-03-01", "reason": "void"},
+    )
+    assert done.status_code == 200, done.text
+    assert "Award AWD-1 withdrawn." in done.text and "Withdraw award" not in done.text
+    page = client.get(f"/funding/contributions/{made['id']}")
+    assert "entered twice" in page.text and "Withdraw contribution" not in page.text
+    shown = ok(client.get(f"/api/v1/funding/workshare/{awarded['id']}"))
+    assert shown["withdrawal_reason"] == "void"

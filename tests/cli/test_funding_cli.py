@@ -266,3 +266,32 @@ def test_import_contributions_from_xlsx(
         "CON-1": "1000.00",
         "CON-2": "800.25",
     }
+
+
+def test_a_contribution_and_an_award_are_withdrawn_with_a_reason(
+    books: FundingWorld, capsys: Capture
+) -> None:
+    ok(capsys, *contribute())
+    withdraw = ("funding", "withdraw-contribution", "CON-1")
+    code, _, err = run(capsys, *withdraw, "--reason", "no", "--withdrawn-on", "2025-02-01")
+    assert code == 1 and "reason:" in err
+    code, _, err = run(capsys, *withdraw, "--reason", "twice", "--withdrawn-on", "2025-01-01")
+    assert code == 1 and "withdrawn_on: is before the contribution (2025-01-10)" in err
+    done = json.loads(
+        ok(capsys, *withdraw, "--reason", "entered twice", "--withdrawn-on", "2025-02-01", "--json")
+    )
+    assert (done["status"], done["withdrawal_reason"]) == ("withdrawn", "entered twice")
+    code, _, err = run(capsys, *withdraw, "--reason", "entered twice")
+    assert code != 0 and "already withdrawn" in err
+    ok(
+        capsys,
+        *("funding", "award", "--reference", "AWD-1", "--project", PROJECT),
+        *("--organisation", "UKSL", "--title", "Node housings", "--awarded-on", "2025-02-01"),
+        *("--value", "20000", "--currency", "GBP"),
+    )
+    award = json.loads(
+        ok(capsys, "funding", "withdraw-award", "AWD-1", "--reason", "never signed", "--json")
+    )
+    assert award["withdrawn_on"] == str(date.today())
+    code, _, err = run(capsys, "funding", "withdraw-award", "AWD-9", "--reason", "never signed")
+    assert code == 3 and "no workshare award 'AWD-9'" in err

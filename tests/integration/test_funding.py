@@ -40,6 +40,7 @@ from coalition.funding.schemas import (
     ContributionDecisionIn,
     ContributionIn,
     ExpenditureIn,
+    WithdrawalIn,
     WorkshareAwardIn,
 )
 from coalition.registry.schemas import NationUpdate
@@ -1476,3 +1477,76 @@ def test_an_amount_larger_than_the_books_hold_is_refused_naming_its_field(
     assert fields(services.award_workshare, uow(), operator, award(value=huge)) == ["value"]
     assert counts(uow) == before
     services.record_contribution(uow(), operator, contribution(amount="10000000000000.00"))
+
+
+# --- withdrawal -------------------------------------------------------------------------------
+
+
+def test_a_contribution_recorded_in_error_is_withdrawn_kept_and_counted_nowhere(
+    uow: UowFactory, operator: Principal, fw: FundingWorld
+) -> None:
+    services.record_contribution(uow(), operator, contribution(amount="100000"))
+    wrong = services.record_contribution(
+        uow(), operator, contribution(reference="CON-2", amount="50000")
+    )
+    assert reports.balance(uow(), operator, AGREEMENT).total_contributed == Decimal("150000.00")
+    withdrawal = WithdrawalIn(withdrawn_on=date(2025, 1, 9), reason="entered twice")
+    assert refused(services.withdraw_contribution, uow(), operator, wrong.id, withdrawal) == [
+        ("withdrawn_on", "is before the contribution (2025-01-10)")
+    ]
+    other = principal("fiona", Role.FINANCE_OFFICER, ScopeKind.ORGANISATION, fw.gbr_lab)
+    with pytest.raises(PermissionDenied):
+        services.withdraw_contribution(
+            uow(), other, wrong.id, withdrawal.model_copy(update={"withdrawn_on": date(2025, 2, 1)})
+        )
+    withdrawn = services.withdraw_contribution(
+        uow(),
+        operator,
+        wrong.id,
+        WithdrawalIn(withdrawn_on=date(2025, 2, 1), reason="entered twice"),
+    )
+    assert (withdrawn.status, withdrawn.withdrawn_on, withdrawn.withdrawal_reason) == (
+        ContributionStatus.WITHDRAWN,
+        date(2025, 2, 1),
+        "entered twice",
+    )
+    assert reports.balance(uow(), operator, AGREEMENT).total_contributed == Decimal("100000.00")
+    listed = services.list_contributions(uow(), operator)
+    assert [(c.reference, c.status) for c in listed] == [
+        ("CON-1", "accepted"),
+        ("CON-2", "withdrawn"),
+    ]
+    with pytest.raises(Conflict, match="already withdrawn"):
+        services.withdraw_contribution(
+            uow(), operator, wrong.id, WithdrawalIn(withdrawn_on=date(2025, 2, 2), reason="again")
+        )
+    with pytest.raises(ValidationFailed):
+        services.decide_contribution(uow(), operator, wrong.id, decision())
+    recorded = events(uow, "funding:contribution:withdraw")
+    assert [(e.object_id, e.details["from"], e.details["reason"]) for e in recorded] == [
+        (str(wrong.id), "accepted", "entered twice")
+    ]
+
+
+def test_an_award_withdrawn_no_longer_counts_as_workshare(
+    uow: UowFactory, operator: Principal, fw: FundingWorld
+) -> None:
+    services.record_contribution(uow(), operator, contribution(amount="100000"))
+    services.award_workshare(uow(), operator, award())
+    wrong = services.award_workshare(
+        uow(), operator, award(reference="AWD-2", organisation="UKSL", value="250000")
+    )
+    before = {n.nation: n for n in reports.balance(uow(), operator, AGREEMENT).nations}
+    assert before["GBR"].workshare == Decimal("250000.00")
+    withdrawal = WithdrawalIn(withdrawn_on=date(2025, 3, 1), reason="contract never signed")
+    withdrawn = services.withdraw_award(uow(), operator, wrong.id, withdrawal)
+    assert withdrawn.withdrawn_on == date(2025, 3, 1)
+    after = reports.balance(uow(), operator, AGREEMENT)
+    assert {n.nation: n.workshare for n in after.nations}["GBR"] == Decimal("0.00")
+    assert after.total_workshare == Decimal("500000.00")
+    with pytest.raises(Conflict, match="already withdrawn"):
+        services.withdraw_award(uow(), operator, wrong.id, withdrawal)
+    assert len(events(uow, "funding:workshare:withdraw")) == 1
+    assert (
+        services.get_award(uow(), operator, wrong.id).withdrawal_reason == "contract never signed"
+    )

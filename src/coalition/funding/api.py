@@ -24,6 +24,7 @@ from coalition.funding.schemas import (
     ExpenditureIn,
     ExpenditureOut,
     ImportResult,
+    WithdrawalIn,
     WorkshareAwardIn,
     WorkshareAwardOut,
 )
@@ -112,6 +113,15 @@ def decide_contribution(
     return services.decide_contribution(uow, actor, contribution_id, data)
 
 
+@router.post("/funding/contributions/{contribution_id}/withdraw")
+def withdraw_contribution(
+    contribution_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: WithdrawalIn
+) -> ContributionOut:
+    """Withdraw a contribution recorded in error: it stays, with the reason, and counts
+    nowhere."""
+    return services.withdraw_contribution(uow, actor, contribution_id, data)
+
+
 @router.get("/funding/workshare")
 def list_awards(
     actor: ApiPrincipal,
@@ -137,6 +147,20 @@ def import_template(
 ) -> Response:
     """The columns an import file of ``kind`` may have, with one example row."""
     return _download(imports.template(kind), format, f"{kind}-template")
+
+
+@router.get("/funding/workshare/{award_id}")
+def get_award(award_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> WorkshareAwardOut:
+    return services.get_award(uow, actor, award_id)
+
+
+@router.post("/funding/workshare/{award_id}/withdraw")
+def withdraw_award(
+    award_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: WithdrawalIn
+) -> WorkshareAwardOut:
+    """Withdraw an award recorded in error: it stays, with the reason, and no longer counts
+    as workshare."""
+    return services.withdraw_award(uow, actor, award_id, data)
 
 
 @router.post("/funding/imports/{kind}")

@@ -5,6 +5,7 @@ organisations by short name and agreements by reference, as in the import files.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -30,6 +31,7 @@ from coalition.funding.schemas import (
     ContributionDecisionIn,
     ContributionIn,
     ExpenditureIn,
+    WithdrawalIn,
     WorkshareAwardIn,
 )
 
@@ -78,6 +80,7 @@ AWARD_COLUMNS = [
     "value",
     "currency",
     "title",
+    "withdrawn_on",
 ]
 
 
@@ -240,6 +243,18 @@ def register(app: typer.Typer) -> None:
         contribution = services.contribution_id_for(uow(), operator(), reference)
         emit(services.decide_contribution(uow(), operator(), contribution, data), as_json)
 
+    @funding.command("withdraw-contribution")
+    def withdraw_contribution(
+        reference: str,
+        reason: Annotated[str, typer.Option(help="Why it was recorded in error.")],
+        withdrawn_on: Annotated[str | None, typer.Option(help="Default: today.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Withdraw a contribution recorded in error (it stays, counted nowhere)."""
+        data = build(WithdrawalIn, reason=reason, withdrawn_on=withdrawn_on or str(date.today()))
+        contribution = services.contribution_id_for(uow(), operator(), reference)
+        emit(services.withdraw_contribution(uow(), operator(), contribution, data), as_json)
+
     @funding.command("workshare")
     def workshare(agreement: Text = None, limit: int = 500, as_json: JsonOpt = False) -> None:
         """List the work awarded, latest first."""
@@ -276,6 +291,18 @@ def register(app: typer.Typer) -> None:
             work_package=work_package,
         )
         emit(services.award_workshare(uow(), operator(), data), as_json)
+
+    @funding.command("withdraw-award")
+    def withdraw_award(
+        reference: str,
+        reason: Annotated[str, typer.Option(help="Why it was recorded in error.")],
+        withdrawn_on: Annotated[str | None, typer.Option(help="Default: today.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Withdraw an award recorded in error (it stays, no longer counted as workshare)."""
+        data = build(WithdrawalIn, reason=reason, withdrawn_on=withdrawn_on or str(date.today()))
+        award = services.award_id_for(uow(), operator(), reference)
+        emit(services.withdraw_award(uow(), operator(), award, data), as_json)
 
     @funding.command("import")
     def import_file(

@@ -58,6 +58,8 @@ class ContributionStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     PROPOSED = "proposed"
     REJECTED = "rejected"
+    #: Recorded in error: kept in the books, counted nowhere.
+    WITHDRAWN = "withdrawn"
 
 
 class AwardKind(enum.StrEnum):
@@ -130,6 +132,9 @@ class Contribution(Entity, Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decision_reference: Mapped[str | None] = mapped_column(String(80))
     decision_note: Mapped[str | None] = mapped_column(Text)
+    #: A record made in error is withdrawn, never deleted: the books keep what was entered.
+    withdrawn_on: Mapped[date | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     organisation: Mapped[Organisation] = relationship()
     project: Mapped[Project | None] = relationship()
 
@@ -150,5 +155,7 @@ class WorkshareAward(Entity, Base):
     awarded_on: Mapped[date]
     value_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    withdrawn_on: Mapped[date | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     organisation: Mapped[Organisation] = relationship()
     project: Mapped[Project] = relationship()

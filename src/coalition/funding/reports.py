@@ -158,7 +158,9 @@ def balance(
                 WorkshareAward.currency,
                 func.sum(WorkshareAward.value_minor),
             )
-            .where(WorkshareAward.agreement_id == agreement.id)
+            .where(
+                WorkshareAward.agreement_id == agreement.id, WorkshareAward.withdrawn_on.is_(None)
+            )
             .group_by(WorkshareAward.nation_code, WorkshareAward.currency),
             WorkshareAward.awarded_on,
             calendar,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from coalition.common.validation import CurrencyCode, Name, NationCode
+from coalition.common.validation import CurrencyCode, Name, NationCode, Reason
 from coalition.funding.models import (
     AwardKind,
     ContributionKind,
@@ -110,6 +110,14 @@ class ContributionDecisionIn(Command):
     note: str | None = LongText
 
 
+class WithdrawalIn(Command):
+    """Withdraw a contribution or an award recorded in error: it stays in the books, with
+    the reason, and counts nowhere."""
+
+    withdrawn_on: date
+    reason: Reason
+
+
 class WorkshareAwardIn(Command):
     reference: str = Reference
     project: Code
@@ -171,6 +179,8 @@ class ContributionOut(View):
     decided_by: str | None
     decision_reference: str | None
     decision_note: str | None
+    withdrawn_on: date | None
+    withdrawal_reason: str | None
 
 
 class WorkshareAwardOut(View):
@@ -186,6 +196,8 @@ class WorkshareAwardOut(View):
     awarded_on: date
     value: Decimal
     currency: str
+    withdrawn_on: date | None
+    withdrawal_reason: str | None
 
 
 class RowProblem(View):

@@ -52,6 +52,7 @@ from coalition.funding.schemas import (
     ExpenditureOut,
     ImportResult,
     RowProblem,
+    WithdrawalIn,
     WorkshareAwardIn,
     WorkshareAwardOut,
 )
@@ -543,6 +544,31 @@ def decide_contribution(
         return out
 
 
+def withdraw_contribution(
+    uow: UnitOfWork, actor: Principal, contribution_id: uuid.UUID, data: WithdrawalIn
+) -> ContributionOut:
+    """Withdraw a contribution recorded in error. It stays in the books with its reason and
+    counts nowhere; whoever may record for the contributor may withdraw it."""
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        row = session.get(Contribution, contribution_id, with_for_update=True)
+        if row is None:
+            raise NotFound("no contribution with this id")
+        require(actor, Permission.FUNDING_MANAGE, _org_target(session, row.organisation, None))
+        if row.status is ContributionStatus.WITHDRAWN:
+            raise Conflict(f"status: {row.reference} was already withdrawn on {row.withdrawn_on}")
+        if data.withdrawn_on < row.made_on:
+            raise ValidationFailed.of("withdrawn_on", f"is before the contribution ({row.made_on})")
+        event = {"from": row.status, **data.model_dump()}
+        row.status = ContributionStatus.WITHDRAWN
+        row.withdrawn_on, row.withdrawal_reason = data.withdrawn_on, data.reason
+        record_event(uow, actor, "funding:contribution:withdraw", row, event)
+        out = _contribution_out(_Names.load(session), row)
+        uow.commit()
+        return out
+
+
 def contribution_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UUID:
     _read(actor)
     with uow:
@@ -614,6 +640,8 @@ def _contribution_out(names: _Names, row: Contribution) -> ContributionOut:
         decided_by=row.decided_by,
         decision_reference=row.decision_reference,
         decision_note=row.decision_note,
+        withdrawn_on=row.withdrawn_on,
+        withdrawal_reason=row.withdrawal_reason,
     )
 
 
@@ -666,6 +694,51 @@ def award_workshare(uow: UnitOfWork, actor: Principal, data: WorkshareAwardIn) -
         return out
 
 
+def withdraw_award(
+    uow: UnitOfWork, actor: Principal, award_id: uuid.UUID, data: WithdrawalIn
+) -> WorkshareAwardOut:
+    """Withdraw an award recorded in error (or cancelled before any work): it stays in the
+    books with its reason and no longer counts as workshare."""
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        row = session.get(WorkshareAward, award_id, with_for_update=True)
+        if row is None:
+            raise NotFound("no workshare award with this id")
+        require(actor, Permission.FUNDING_MANAGE, project_target(session, row.project))
+        if row.withdrawn_on is not None:
+            raise Conflict(
+                f"withdrawn_on: {row.reference} was already withdrawn on {row.withdrawn_on}"
+            )
+        if data.withdrawn_on < row.awarded_on:
+            raise ValidationFailed.of("withdrawn_on", f"is before the award ({row.awarded_on})")
+        row.withdrawn_on, row.withdrawal_reason = data.withdrawn_on, data.reason
+        record_event(uow, actor, "funding:workshare:withdraw", row, data.model_dump())
+        out = _award_out(_Names.load(session), row)
+        uow.commit()
+        return out
+
+
+def award_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UUID:
+    _read(actor)
+    with uow:
+        found = uow.session.scalar(
+            select(WorkshareAward.id).where(WorkshareAward.reference == reference)
+        )
+    if found is None:
+        raise NotFound(f"no workshare award '{reference}'")
+    return found
+
+
+def get_award(uow: UnitOfWork, actor: Principal, award_id: uuid.UUID) -> WorkshareAwardOut:
+    _read(actor)
+    with uow:
+        row = uow.session.get(WorkshareAward, award_id)
+        if row is None:
+            raise NotFound("no workshare award with this id")
+        return _award_out(_Names.load(uow.session), row)
+
+
 def list_awards(
     uow: UnitOfWork,
     actor: Principal,
@@ -704,6 +777,8 @@ def _award_out(names: _Names, row: WorkshareAward) -> WorkshareAwardOut:
         awarded_on=row.awarded_on,
         value=money.from_minor(row.value_minor, row.currency),
         currency=row.currency,
+        withdrawn_on=row.withdrawn_on,
+        withdrawal_reason=row.withdrawal_reason,
     )
 
 

@@ -30,6 +30,7 @@ from coalition.funding.schemas import (
     ContributionDecisionIn,
     ContributionIn,
     ExpenditureIn,
+    WithdrawalIn,
     WorkshareAwardIn,
 )
 from coalition.web.deps import CheckedForm, UowDep, WebPrincipal
@@ -273,6 +274,32 @@ def decide_page(
     return RedirectResponse(f"/funding/contributions/{contribution_id}", status_code=303)
 
 
+@router.post("/funding/contributions/{contribution_id}/withdraw")
+def withdraw_contribution_page(
+    contribution_id: uuid.UUID,
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    form: CheckedForm,
+) -> Response:
+    values = form_values(form)
+    try:
+        withdrawn = services.withdraw_contribution(
+            uow, actor, contribution_id, parse(WithdrawalIn, values)
+        )
+    except CoalitionError as exc:
+        return _contribution(
+            request,
+            actor,
+            contribution_id,
+            {"withdraw": form_errors(exc)},
+            values,
+            status_code=exc.status,
+        )
+    flash(request, f"Contribution {withdrawn.reference} withdrawn.")
+    return RedirectResponse(f"/funding/contributions/{contribution_id}", status_code=303)
+
+
 # --- workshare --------------------------------------------------------------------------------
 
 
@@ -301,6 +328,42 @@ def create_award_page(
         )
     flash(request, f"Award {created.reference} recorded for {created.organisation}.")
     return RedirectResponse(f"/funding?agreement={created.agreement}", status_code=303)
+
+
+@router.get("/funding/workshare/{award_id}")
+def award_page(award_id: uuid.UUID, request: Request, actor: WebPrincipal) -> Response:
+    return _award(request, actor, award_id)
+
+
+def _award(
+    request: Request,
+    actor: Principal,
+    award_id: uuid.UUID,
+    errors: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    a = services.get_award(request.app.state.uow_factory(), actor, award_id)
+    return render(
+        request,
+        "funding/award.html",
+        actor,
+        _context(request, actor, a=a, errors=errors or {}, values=values or {}),
+        status_code=status_code,
+    )
+
+
+@router.post("/funding/workshare/{award_id}/withdraw")
+def withdraw_award_page(
+    award_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    values = form_values(form)
+    try:
+        withdrawn = services.withdraw_award(uow, actor, award_id, parse(WithdrawalIn, values))
+    except CoalitionError as exc:
+        return _award(request, actor, award_id, form_errors(exc), values, status_code=exc.status)
+    flash(request, f"Award {withdrawn.reference} withdrawn.")
+    return RedirectResponse(f"/funding/workshare/{award_id}", status_code=303)
 
 
 # --- budget -----------------------------------------------------------------------------------
