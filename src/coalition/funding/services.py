@@ -785,9 +785,10 @@ def _award_out(names: _Names, row: WorkshareAward) -> WorkshareAwardOut:
 # --- import -----------------------------------------------------------------------------------
 
 ImportKind = str
-_PREPARE: dict[str, tuple[type[BaseModel], Callable[[_Context, Any], Any], str]] = {
-    "budget": (BudgetLineIn, _budget_line, "funding:budget:set"),
-    "contributions": (ContributionIn, _contribution, "funding:contribution:record"),
+#: What a row of each kind of file is, and the check that makes it a record.
+_PREPARE: dict[str, tuple[type[BaseModel], Callable[[_Context, Any], Any]]] = {
+    "budget": (BudgetLineIn, _budget_line),
+    "contributions": (ContributionIn, _contribution),
 }
 
 
@@ -805,7 +806,7 @@ def import_rows(
     bad ones reported as skipped."""
     from coalition.web.problems import located
 
-    schema, prepare, _tag = _PREPARE[kind]
+    schema, prepare = _PREPARE[kind]
     if not holds_somewhere(actor, Permission.FUNDING_MANAGE):
         # Whoever may record funding nowhere is refused outright, as a single record would
         # be; the rows of a permitted recorder are checked one by one.
