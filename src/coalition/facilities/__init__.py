@@ -1,0 +1,1 @@
+"""Shared facilities: the catalogue of test facilities and laboratories, and their bookings."""
