@@ -80,11 +80,13 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.RELEASE_REQUEST,
                 P.RELEASE_APPROVE_ORIGINATOR,
                 P.FUNDING_MANAGE,
+                P.FACILITY_BOOK,
             }
         ),
-        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
+        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK}),
         Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
         Role.FINANCE_OFFICER: frozenset(read | {P.FUNDING_MANAGE}),
+        Role.FACILITY_MANAGER: frozenset(read | {P.FACILITY_MANAGE, P.FACILITY_BOOK}),
         Role.AUDITOR: frozenset(
             read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
         ),

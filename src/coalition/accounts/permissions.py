@@ -28,6 +28,7 @@ class Role(enum.StrEnum):
     RESEARCHER = "researcher"
     IP_OFFICER = "ip_officer"
     FINANCE_OFFICER = "finance_officer"
+    FACILITY_MANAGER = "facility_manager"
     AUDITOR = "auditor"
 
 
@@ -63,6 +64,8 @@ class Permission(enum.StrEnum):
     EXPORT_RECORD_MANAGE = "node:export_record:manage"
     IP_RECORD_MANAGE = "node:ip_record:manage"
     FUNDING_MANAGE = "organisation:funding:manage"
+    FACILITY_MANAGE = "organisation:facility:manage"
+    FACILITY_BOOK = "project:facility:book"
     LEDGER_READ = "node:ledger:read"
     PARTNER_MANAGE = "node:partner:manage"
     RELEASE_REQUEST = "organisation:release:request"
@@ -133,9 +136,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RELEASE_REQUEST,
             P.RELEASE_APPROVE_ORIGINATOR,
             P.FUNDING_MANAGE,
+            P.FACILITY_BOOK,
         }
     ),
-    Role.RESEARCHER: frozenset(_EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST}),
+    Role.RESEARCHER: frozenset(
+        _EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK}
+    ),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
     Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
@@ -143,6 +149,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # under it; another party's finance officer records the oversight body's acceptance of
     # an in-kind valuation (coalition.funding.services.decide_contribution).
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE}),
+    # The catalogue entries of their organisation's facilities (and, next, the approval of
+    # their bookings).
+    Role.FACILITY_MANAGER: frozenset(_EVERYONE_READS | {P.FACILITY_MANAGE, P.FACILITY_BOOK}),
     Role.AUDITOR: frozenset(
         _EVERYONE_READS
         | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}

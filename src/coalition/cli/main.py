@@ -28,6 +28,7 @@ def _register() -> None:
     from coalition.cli import node
     from coalition.content import cli as content_cli
     from coalition.exchange import cli as exchange_cli
+    from coalition.facilities import cli as facilities_cli
     from coalition.funding import cli as funding_cli
     from coalition.ip import cli as ip_cli
     from coalition.ledger import cli as ledger_cli
@@ -48,6 +49,8 @@ def _register() -> None:
     techdata_cli.register(app)
     ip_cli.register(app)
     funding_cli.register(app)
+    facilities_cli.register(app)
+    facilities_cli.register_bookings(app)
     content_cli.register(app)
     exchange_cli.register(app)
     releases_cli.register(app)

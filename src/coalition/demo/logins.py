@@ -75,6 +75,13 @@ LOGINS: tuple[LoginSpec, ...] = (
         person="Samuel Ortiz",
     ),
     LoginSpec(
+        "daniel.nguyen",
+        "Daniel Nguyen",
+        "facility manager, WHFL (AUS): the Woomera shock tunnel",
+        (GrantSpec(Role.FACILITY_MANAGER, ORGANISATION, "WHFL"),),
+        person="Daniel Nguyen",
+    ),
+    LoginSpec(
         "auditor",
         "Partner audit office",
         "auditor (whole node, read-only)",

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from coalition.accounts.permissions import Principal
+from coalition.demo.facilities import load_facilities
 from coalition.demo.funding import load_funding
 from coalition.demo.ip import load_ip_register
 from coalition.exportcontrol.models import AuthorisationKind, Exemption, ExportAuthorisation
@@ -114,6 +115,7 @@ class TechDataLoader:
         self._export_records()
         assets = self._ip_records()
         self.created += load_funding(self._uow, self._actor, self._day)
+        self.created += load_facilities(self._uow, self._actor, self._day, self._people)
         self._artifacts(assets)
         self._grants_and_exemptions()
 

@@ -6,6 +6,7 @@ from coalition.audit import models as audit_models
 from coalition.content import models as content_models
 from coalition.exchange import models as exchange_models
 from coalition.exportcontrol import models as exportcontrol_models
+from coalition.facilities import models as facilities_models
 from coalition.funding import models as funding_models
 from coalition.ip import models as ip_models
 from coalition.ledger import models as ledger_models
@@ -25,6 +26,7 @@ __all__ = [
     "content_models",
     "exchange_models",
     "exportcontrol_models",
+    "facilities_models",
     "funding_models",
     "ip_models",
     "ledger_models",

@@ -171,6 +171,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exchange import web as exchange_web
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
+    from coalition.facilities import api as facilities_api
+    from coalition.facilities import web as facilities_web
     from coalition.funding import api as funding_api
     from coalition.funding import web as funding_web
     from coalition.ip import api as ip_api
@@ -206,6 +208,7 @@ def _install_routes(app: FastAPI) -> None:
         exportcontrol_api,
         ip_api,
         funding_api,
+        facilities_api,
         ledger_api,
         audit_api,
     ):
@@ -226,6 +229,7 @@ def _install_routes(app: FastAPI) -> None:
         exportcontrol_web,
         ip_web,
         funding_web,
+        facilities_web,
         ledger_web,
     ):
         app.include_router(module.router)

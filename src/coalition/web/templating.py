@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -43,6 +45,14 @@ def _query(request: Request, **changes: Any) -> str:
 
 templates.env.filters["label"] = _label
 templates.env.filters["level_name"] = lambda v: LEVEL_NAMES.get(int(v), str(v))
+
+
+def _localtime(moment: datetime, zone: str, fmt: str = "%Y-%m-%d %a %H:%M") -> str:
+    """An aware time shown in a place's own zone (a facility's, for its bookings)."""
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+templates.env.filters["localtime"] = _localtime
 templates.env.globals["query"] = _query
 templates.env.globals["LEVEL_NAMES"] = LEVEL_NAMES
 
