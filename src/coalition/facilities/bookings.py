@@ -175,10 +175,13 @@ def request_booking(
     with uow:
         uow.for_writing()
         session = uow.session
+        # The facility's row is locked (PostgreSQL): requests for it take turns, so two of
+        # them cannot both pass the capacity check for the same time.
         facility = session.scalar(
             select(Facility)
             .options(selectinload(Facility.closures), selectinload(Facility.label))
             .where(Facility.code == data.facility.upper())
+            .with_for_update(of=Facility)
         )
         if facility is None or not _Knowing(uow, actor).knows(facility):
             raise ValidationFailed.of("facility", f"no facility '{data.facility}'")
@@ -269,9 +272,8 @@ def request_booking(
             booking,
             {**data.model_dump(), "occurrences": len(wanted)},
         )
-        out = booking_out(session, actor, booking)
         uow.commit()
-        return out
+        return booking_out(session, actor, booking)
 
 
 def _booking(session: Session, booking_id: uuid.UUID, *, lock: bool = False) -> Booking:
@@ -295,7 +297,7 @@ def decide_booking(
         uow.for_writing()
         session = uow.session
         booking = _booking(session, booking_id, lock=True)
-        facility = _visible(uow, actor, booking.facility_id)
+        facility = _visible(uow, actor, booking.facility_id, lock=True)
         require(actor, Permission.FACILITY_MANAGE, _target(session, facility))
         if booking.status is not BookingStatus.REQUESTED:
             raise Conflict(f"status: the booking is {booking.status}")
@@ -316,9 +318,8 @@ def decide_booking(
         booking.decided_by, booking.decided_at = actor.name, datetime.now(UTC)
         booking.decision_note = data.note
         record_event(uow, actor, f"facilities:booking:{data.outcome}", booking, data.model_dump())
-        out = booking_out(session, actor, booking)
         uow.commit()
-        return out
+        return booking_out(session, actor, booking)
 
 
 def cancel_booking(
@@ -345,9 +346,8 @@ def cancel_booking(
         for occurrence in booking.occurrences:
             occurrence.active = False
         record_event(uow, actor, "facilities:booking:cancel", booking, data.model_dump())
-        out = booking_out(session, actor, booking)
         uow.commit()
-        return out
+        return booking_out(session, actor, booking)
 
 
 def booking_out(session: Session, actor: Principal, booking: Booking) -> BookingOut:

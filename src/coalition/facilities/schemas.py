@@ -62,6 +62,8 @@ def parse_hours(hours: dict[str, str]) -> dict[str, list[int]]:
         match = _HOURS.match(text.strip())
         if not match:
             raise ValueError(f"opening_hours: {day}: write HH:MM-HH:MM, e.g. 08:00-18:00")
+        if str(WEEKDAYS.index(key)) in out:
+            raise ValueError(f"opening_hours: {day}: the day is given twice")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         opens, closes = h1 * 60 + m1, h2 * 60 + m2
         if h1 > 23 or m1 > 59 or m2 > 59 or closes > 1440 or opens >= closes:

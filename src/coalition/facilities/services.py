@@ -174,8 +174,15 @@ def list_facilities(
         return out
 
 
-def _visible(uow: UnitOfWork, actor: Principal, facility_id: uuid.UUID) -> Facility:
-    facility = uow.session.scalar(_query().where(Facility.id == facility_id))
+def _visible(
+    uow: UnitOfWork, actor: Principal, facility_id: uuid.UUID, *, lock: bool = False
+) -> Facility:
+    """The facility, if the actor may know of it; ``lock`` takes its row (PostgreSQL) so that
+    changes to it, its closures and its bookings take turns and see each other's results."""
+    query = _query().where(Facility.id == facility_id)
+    if lock:
+        query = query.with_for_update(of=Facility)
+    facility = uow.session.scalar(query)
     if facility is None or not _Knowing(uow, actor).knows(facility):
         raise NotFound(NOT_FOUND)
     return facility
@@ -236,9 +243,8 @@ def create_facility(uow: UnitOfWork, actor: Principal, data: FacilityIn) -> Faci
         uow.add(facility)
         uow.flush()
         record_event(uow, actor, "facilities:facility:create", facility, data.model_dump())
-        out = facility_out(session, actor, facility)
         uow.commit()
-        return out
+        return facility_out(session, actor, facility)
 
 
 def _rate(problems: Problems, rate: Any, currency: str | None) -> int | None:
@@ -258,7 +264,7 @@ def update_facility(
     with uow:
         uow.for_writing()
         session = uow.session
-        facility = _visible(uow, actor, facility_id)
+        facility = _visible(uow, actor, facility_id, lock=True)
         require(actor, Permission.FACILITY_MANAGE, _target(session, facility))
         applied: dict[str, Any] = {}
         if data.label is not None:
@@ -278,9 +284,8 @@ def update_facility(
         if not applied:
             raise ValidationFailed.of("body", "changes nothing")
         record_event(uow, actor, "facilities:facility:update", facility, applied)
-        out = facility_out(session, actor, facility)
         uow.commit()
-        return out
+        return facility_out(session, actor, facility)
 
 
 def add_closure(
@@ -289,7 +294,7 @@ def add_closure(
     with uow:
         uow.for_writing()
         session = uow.session
-        facility = _visible(uow, actor, facility_id)
+        facility = _visible(uow, actor, facility_id, lock=True)
         require(actor, Permission.FACILITY_MANAGE, _target(session, facility))
         for other in facility.closures:
             if other.first_day <= data.last_day and data.first_day <= other.last_day:
@@ -299,9 +304,8 @@ def add_closure(
                 )
         facility.closures.append(FacilityClosure(**data.model_dump()))
         record_event(uow, actor, "facilities:closure:create", facility, data.model_dump())
-        out = facility_out(session, actor, facility)
         uow.commit()
-        return out
+        return facility_out(session, actor, facility)
 
 
 def organisation_choices(uow: UnitOfWork, actor: Principal) -> list[str]:
