@@ -1077,3 +1077,37 @@ def test_two_overlapping_closures_added_at_once_are_not_both_kept(
     assert len(kept) == 1, kept
     assert (len(done), len(errors)) == (1, 1), outcomes
     assert isinstance(errors[0], ValidationFailed | Conflict), errors
+
+
+def test_a_manager_may_not_label_a_facility_out_of_their_own_sight(
+    uow: UowFactory, fw: FacilityWorld
+) -> None:
+    """A French facility manager may add a facility releasable to the USA and GBR only if
+    they could still see it: they cannot, so the label is refused, when adding and when
+    relabelling; nothing is written."""
+    manager = acting("fm-fra", Role.FACILITY_MANAGER, fw.fabien)
+    before = counts(uow)
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_facility(uow(), manager, FacilityIn.model_validate(facility_data()))
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("label", "is not releasable to you: you could no longer see or manage the facility")
+    ]
+    assert counts(uow) == before
+    own = services.create_facility(
+        uow(),
+        manager,
+        FacilityIn.model_validate(
+            facility_data(
+                label={
+                    "scheme": "USA",
+                    "originator": "USA",
+                    "classification": "UNCLASSIFIED",
+                    "releasable_to": ["NATO"],
+                }
+            )
+        ),
+    )
+    with pytest.raises(ValidationFailed, match="not releasable to you"):
+        services.update_facility(
+            uow(), manager, own.id, FacilityUpdate.model_validate({"label": REL_USA_GBR})
+        )

@@ -31,6 +31,7 @@ from coalition.funding import money
 from coalition.policy import facts
 from coalition.policy.engine import decide
 from coalition.policy.interning import intern_label, label_of
+from coalition.policy.labels import SecurityLabel
 from coalition.projects.models import Project
 from coalition.registry.models import Organisation, Person
 from coalition.registry.services import organisation_target
@@ -76,6 +77,15 @@ class _Knowing:
                 uow.session, uow.database, actor.person_id, day
             ).subject
             self.world, _ = listing.current_world(uow.session, uow.database)
+
+    def knows_label(self, owner_id: uuid.UUID, label: SecurityLabel) -> bool:
+        """Whether the actor would know of a facility of ``owner_id`` with ``label``."""
+        if self.subject is None or self.world is None:
+            return True
+        fact = facts.Artifact(uuid.uuid4(), None, owner_id, label)
+        request = facts.Request(self.subject, fact, facts.Action.VIEW_METADATA, self.day)
+        decision = decide(request, self.world)
+        return all(r.passed for r in decision.rules if r.id in KNOWING_RULES)
 
     def knows(self, facility: Facility) -> bool:
         if self.actor.is_operator:
@@ -220,6 +230,7 @@ def create_facility(uow: UnitOfWork, actor: Principal, data: FacilityIn) -> Faci
         problems.raise_if_any()
         assert owner is not None
         require(actor, Permission.FACILITY_MANAGE, organisation_target(session, owner))
+        _check_knowable(uow, actor, owner.id, label)
         if session.scalar(select(Facility.id).where(Facility.code == data.code)):
             raise Conflict(f"code: a facility '{data.code}' already exists")
         facility = Facility(
@@ -247,6 +258,16 @@ def create_facility(uow: UnitOfWork, actor: Principal, data: FacilityIn) -> Faci
         return facility_out(session, actor, facility)
 
 
+def _check_knowable(
+    uow: UnitOfWork, actor: Principal, owner_id: uuid.UUID, label: SecurityLabel
+) -> None:
+    """A manager may not label a facility so that they could no longer know of it."""
+    if not _Knowing(uow, actor).knows_label(owner_id, label):
+        raise ValidationFailed.of(
+            "label", "is not releasable to you: you could no longer see or manage the facility"
+        )
+
+
 def _rate(problems: Problems, rate: Any, currency: str | None) -> int | None:
     if rate is None or currency is None:
         return None
@@ -269,9 +290,9 @@ def update_facility(
         applied: dict[str, Any] = {}
         if data.label is not None:
             catalogue = catalogue_of(session)
-            row = intern_label(
-                session, build_label(session, data.label, "label", catalogue), catalogue
-            )
+            label = build_label(session, data.label, "label", catalogue)
+            _check_knowable(uow, actor, facility.organisation_id, label)
+            row = intern_label(session, label, catalogue)
             if row.id != facility.label_id:
                 facility.label = row
                 applied["label"] = row.banner
