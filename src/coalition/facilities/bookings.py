@@ -99,23 +99,38 @@ def _taken(
 def _full(
     wanted: Sequence[rules.Slot], taken: Sequence[rules.Slot], capacity: int
 ) -> list[rules.Slot]:
-    """The wanted occurrences that would exceed the facility's capacity."""
-    return [
-        slot for slot in wanted if sum(1 for other in taken if other.overlaps(slot)) >= capacity
-    ]
+    """The wanted occurrences that fall where the facility is already full: as many
+    bookings as it holds running at the same time."""
+    full = rules.saturated(taken, capacity)
+    return [slot for slot in wanted if any(f.overlaps(slot) for f in full)]
+
+
+#: How far ahead free slots are looked for when a request conflicts.
+SUGGESTION_HORIZON = timedelta(days=60)
 
 
 def _conflict_message(
-    facility: Facility, full: list[rules.Slot], taken: list[rules.Slot], length: timedelta
+    session: Session,
+    facility: Facility,
+    full: list[rules.Slot],
+    length: timedelta,
+    *,
+    approved_only: bool,
 ) -> str:
+    """Where the request is refused, and the first free slots of its length after it (free
+    of every booking in the next two months, not only of those it collided with)."""
     zone = ZoneInfo(facility.time_zone)
+    after = full[0].starts
+    ahead = _taken(
+        session, facility.id, after, after + SUGGESTION_HORIZON, approved_only=approved_only
+    )
     suggestions = rules.free_slots(
         length,
-        full[0].starts,
-        # Where the facility is full: each taken slot overlapped by as many as it holds.
-        _full(taken, taken, facility.capacity),
+        after,
+        rules.saturated(ahead, facility.capacity),
         _hours(facility),
         _closures(facility),
+        horizon=SUGGESTION_HORIZON,
     )
     when = ", ".join(f"{s.starts.astimezone(zone):%Y-%m-%d %H:%M}" for s in full[:5])
     free = "; ".join(
@@ -234,7 +249,10 @@ def request_booking(
         full = _full(wanted, taken, facility.capacity)
         if full:
             raise Conflict(
-                "starts: " + _conflict_message(facility, full, taken, wanted[0].duration)
+                "starts: "
+                + _conflict_message(
+                    session, facility, full, wanted[0].duration, approved_only=False
+                )
             )
         booking = Booking(
             reference=data.reference,
@@ -309,7 +327,10 @@ def decide_booking(
             full = _full(wanted, taken, facility.capacity)
             if full:
                 raise Conflict(
-                    "outcome: " + _conflict_message(facility, full, taken, wanted[0].duration)
+                    "outcome: "
+                    + _conflict_message(
+                        session, facility, full, wanted[0].duration, approved_only=True
+                    )
                 )
         else:
             for occurrence in booking.occurrences:

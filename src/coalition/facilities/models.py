@@ -133,8 +133,9 @@ class Booking(Entity, Base):
         cascade="all, delete-orphan",
         order_by="BookingOccurrence.starts_at",
     )
+    #: In the order requested (ids rise as they are added).
     participants: Mapped[list[BookingParticipant]] = relationship(
-        back_populates="booking", cascade="all, delete-orphan"
+        back_populates="booking", cascade="all, delete-orphan", order_by="BookingParticipant.id"
     )
 
 

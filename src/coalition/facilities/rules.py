@@ -127,6 +127,28 @@ def _check_parts(upper: str) -> None:
         raise ValueError("recurrence: leaves no occurrence (no such day in those months)")
 
 
+def saturated(taken: Sequence[Slot], capacity: int) -> list[Slot]:
+    """The stretches of time during which at least ``capacity`` of ``taken`` run at once:
+    when a facility that holds ``capacity`` bookings is full. With capacity 1, the union of
+    the bookings."""
+    edges = sorted([(t.starts, 1) for t in taken] + [(t.ends, -1) for t in taken])
+    out: list[Slot] = []
+    running = 0
+    full_since: datetime | None = None
+    for moment, step in edges:  # at equal times an end (-1) sorts before a start (+1)
+        running += step
+        if running >= capacity and full_since is None:
+            full_since = moment
+        elif running < capacity and full_since is not None:
+            if moment > full_since:
+                if out and out[-1].ends == full_since:
+                    out[-1] = Slot(out[-1].starts, moment)
+                else:
+                    out.append(Slot(full_since, moment))
+            full_since = None
+    return out
+
+
 def conflicts(wanted: Sequence[Slot], taken: Sequence[Slot]) -> list[tuple[Slot, Slot]]:
     """Every pair (wanted, taken) that overlaps, in time order."""
     ordered = sorted(taken)
