@@ -96,6 +96,31 @@ class Settings(BaseSettings):
         default="",
         description="Other lead times per nation, e.g. 'USA=15, GBR=7'.",
     )
+    visit_lead_working_days: int = Field(
+        default=20,
+        ge=0,
+        le=250,
+        description="Working days' notice a host nation needs of a request for visit, by "
+        "default (counted in the host nation's working days).",
+    )
+    visit_lead_overrides: str = Field(
+        default="",
+        description="Other visit lead times per host nation, e.g. 'USA=30, NOR=10'.",
+    )
+    visit_clearance_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Working days the visitor's home security office has to confirm a "
+        "clearance after the request.",
+    )
+    visit_reminder_working_days: int = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="A pending step of a visit is reminded this many working days before "
+        "it is due, and every day once overdue.",
+    )
     ledger_witnesses: str = Field(
         default="",
         description="The witnesses this node asks to cosign its checkpoints: entries "

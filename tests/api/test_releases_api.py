@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 
 from coalition.accounts.permissions import Principal, Role
 from coalition.audit.models import Event
+from coalition.common.workdays import working_days_after
 from coalition.exchange import keys as package_keys
 from coalition.exchange import tdf
 from coalition.ledger import keys as ledger_keys
 from coalition.ledger.verify import verify_receipt
 from coalition.registry.schemas import SecurityAgreementIn
 from coalition.registry.services import create_security_agreement
-from coalition.releases.rules import working_days_after
 from coalition.settings import Settings
 from coalition.techdata import services as techdata_services
 from coalition.techdata.schemas import ArtifactIn, LabelIn

@@ -193,3 +193,40 @@ def test_the_demo_shows_a_newcomer_permits_denials_and_their_reasons(node: DemoN
     why = explain(node.uow(), node.actor, itar[0].id, people["Henrik Dahl"], Action.READ)
     export = next(r for r in why.rules if r.id == "export")
     assert not export.passed and export.remedy
+
+
+def test_the_demo_has_visits_waiting_for_each_office(node: DemoNode) -> None:
+    from coalition.settings import Settings
+    from coalition.visits.services import list_visits
+
+    visits = {v.reference: v for v in list_visits(node.uow(), node.actor, Settings())}
+    classified = visits["RFV-WMSL-CNSL-001"]
+    assert (classified.waiting_for, classified.clearance_needed, classified.escort_required) == (
+        "clearance",
+        True,
+        True,
+    )
+    short = visits["RFV-WMSL-HOSL-001"]
+    assert (short.waiting_for, short.late, short.booking) == ("host", True, "BK-HOSL-BAR-001")
+
+
+def test_the_demo_expertise_shows_each_reader_what_their_nations_may_know(
+    node: DemoNode,
+) -> None:
+    from coalition.accounts.models import Account
+    from coalition.common.access import principal_for_account
+    from coalition.expertise.services import find_partners, search
+
+    everything = search(node.uow(), node.actor, q="hypersonic")
+    assert everything.total == 2
+    with node.uow() as unit:
+        account = unit.session.scalar(select(Account).where(Account.username == "katrin.vogel"))
+        assert account is not None
+        katrin = principal_for_account(unit.session, account.id)
+    assert katrin is not None
+    # A German reader: the AUKUS-only hypersonics profiles are neither shown nor counted.
+    assert search(node.uow(), katrin, q="hypersonic").total == 0
+    acoustics = search(node.uow(), katrin, capability="acoustics")
+    assert {h.organisation for h in acoustics.items} >= {"CNSL", "HOSL"}
+    partners = find_partners(node.uow(), node.actor, capability="acoustics", level="SECRET")
+    assert "CNSL" in {p.organisation for p in partners}

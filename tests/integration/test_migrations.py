@@ -7,12 +7,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from coalition.store.all_models import metadata
-from coalition.store.migrate import current_revision, head_revision
+from coalition.store.migrate import current_revision, head_revision, include_name
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 

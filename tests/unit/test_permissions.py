@@ -32,7 +32,14 @@ def test_permission_table_is_exactly_as_designed() -> None:
     assert {
         Role.NODE_ADMIN: frozenset(Permission),
         Role.ORGANISATION_ADMIN: frozenset(
-            read | {P.ORGANISATION_UPDATE, P.PERSON_CREATE, P.PERSON_UPDATE, P.CLEARANCE_READ}
+            read
+            | {
+                P.ORGANISATION_UPDATE,
+                P.PERSON_CREATE,
+                P.PERSON_UPDATE,
+                P.CLEARANCE_READ,
+                P.EXPERTISE_MANAGE,
+            }
         ),
         Role.SECURITY_OFFICER: frozenset(
             read
@@ -52,6 +59,9 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.LEDGER_READ,
                 P.RELEASE_APPROVE_CLASSIFIED,
                 P.RELEASE_APPROVE_ORIGINATOR,
+                P.VISIT_REQUEST,
+                P.VISIT_CONFIRM_CLEARANCE,
+                P.VISIT_APPROVE,
             }
         ),
         Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -81,12 +91,18 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.RELEASE_APPROVE_ORIGINATOR,
                 P.FUNDING_MANAGE,
                 P.FACILITY_BOOK,
+                P.VISIT_REQUEST,
+                P.EXPERTISE_MANAGE,
             }
         ),
-        Role.RESEARCHER: frozenset(read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK}),
+        Role.RESEARCHER: frozenset(
+            read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK, P.VISIT_REQUEST}
+        ),
         Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
         Role.FINANCE_OFFICER: frozenset(read | {P.FUNDING_MANAGE}),
-        Role.FACILITY_MANAGER: frozenset(read | {P.FACILITY_MANAGE, P.FACILITY_BOOK}),
+        Role.FACILITY_MANAGER: frozenset(
+            read | {P.FACILITY_MANAGE, P.FACILITY_BOOK, P.VISIT_REQUEST}
+        ),
         Role.AUDITOR: frozenset(
             read | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
         ),

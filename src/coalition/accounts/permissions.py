@@ -66,6 +66,11 @@ class Permission(enum.StrEnum):
     FUNDING_MANAGE = "organisation:funding:manage"
     FACILITY_MANAGE = "organisation:facility:manage"
     FACILITY_BOOK = "project:facility:book"
+    VISIT_REQUEST = "organisation:visit:request"
+    VISIT_CONFIRM_CLEARANCE = "organisation:visit:confirm_clearance"
+    VISIT_APPROVE = "organisation:visit:approve"
+    VISIT_REMIND = "node:visit:remind"
+    EXPERTISE_MANAGE = "organisation:expertise:manage"
     LEDGER_READ = "node:ledger:read"
     PARTNER_MANAGE = "node:partner:manage"
     RELEASE_REQUEST = "organisation:release:request"
@@ -88,7 +93,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NODE_ADMIN: frozenset(Permission),
     Role.ORGANISATION_ADMIN: frozenset(
         _EVERYONE_READS
-        | {P.ORGANISATION_UPDATE, P.PERSON_CREATE, P.PERSON_UPDATE, P.CLEARANCE_READ}
+        | {
+            P.ORGANISATION_UPDATE,
+            P.PERSON_CREATE,
+            P.PERSON_UPDATE,
+            P.CLEARANCE_READ,
+            P.EXPERTISE_MANAGE,
+        }
     ),
     Role.SECURITY_OFFICER: frozenset(
         _EVERYONE_READS
@@ -108,6 +119,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LEDGER_READ,
             P.RELEASE_APPROVE_CLASSIFIED,
             P.RELEASE_APPROVE_ORIGINATOR,
+            P.VISIT_REQUEST,
+            P.VISIT_CONFIRM_CLEARANCE,
+            P.VISIT_APPROVE,
         }
     ),
     Role.EXPORT_CONTROL_OFFICER: frozenset(
@@ -137,10 +151,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RELEASE_APPROVE_ORIGINATOR,
             P.FUNDING_MANAGE,
             P.FACILITY_BOOK,
+            P.VISIT_REQUEST,
+            P.EXPERTISE_MANAGE,
         }
     ),
     Role.RESEARCHER: frozenset(
-        _EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK}
+        _EVERYONE_READS | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK, P.VISIT_REQUEST}
     ),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
@@ -149,9 +165,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # under it; another party's finance officer records the oversight body's acceptance of
     # an in-kind valuation (coalition.funding.services.decide_contribution).
     Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE}),
-    # The catalogue entries of their organisation's facilities (and, next, the approval of
-    # their bookings).
-    Role.FACILITY_MANAGER: frozenset(_EVERYONE_READS | {P.FACILITY_MANAGE, P.FACILITY_BOOK}),
+    # The catalogue entries of their organisation's facilities and the decisions on their
+    # bookings; they request visits to partners' facilities for their people.
+    Role.FACILITY_MANAGER: frozenset(
+        _EVERYONE_READS | {P.FACILITY_MANAGE, P.FACILITY_BOOK, P.VISIT_REQUEST}
+    ),
     Role.AUDITOR: frozenset(
         _EVERYONE_READS
         | {P.CLEARANCE_READ, P.EVENT_READ, P.DECISION_EXPLAIN, P.WHAT_IF, P.LEDGER_READ}
@@ -166,6 +184,8 @@ NOT_ABOUT_ONESELF = frozenset(
         Permission.BRIEFING_MANAGE,
         Permission.PERSON_UPDATE,
         Permission.DUAL_NATIONAL_EXEMPT,
+        Permission.VISIT_CONFIRM_CLEARANCE,
+        Permission.VISIT_APPROVE,
     }
 )
 

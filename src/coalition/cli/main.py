@@ -28,6 +28,7 @@ def _register() -> None:
     from coalition.cli import node
     from coalition.content import cli as content_cli
     from coalition.exchange import cli as exchange_cli
+    from coalition.expertise import cli as expertise_cli
     from coalition.facilities import cli as facilities_cli
     from coalition.funding import cli as funding_cli
     from coalition.ip import cli as ip_cli
@@ -38,6 +39,7 @@ def _register() -> None:
     from coalition.registry import people_cli
     from coalition.releases import cli as releases_cli
     from coalition.techdata import cli as techdata_cli
+    from coalition.visits import cli as visits_cli
 
     node.register(app)
     registry_cli.register(app)
@@ -51,6 +53,8 @@ def _register() -> None:
     funding_cli.register(app)
     facilities_cli.register(app)
     facilities_cli.register_bookings(app)
+    visits_cli.register(app)
+    expertise_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)
     releases_cli.register(app)

@@ -26,6 +26,13 @@ LOGINS: tuple[LoginSpec, ...] = (
         person="Oliver Pennington",
     ),
     LoginSpec(
+        "marcus.bell",
+        "Marcus Bell",
+        "facility security officer, CNSL (USA): decides visits to CNSL's facilities",
+        (GrantSpec(Role.SECURITY_OFFICER, ORGANISATION, "CNSL"),),
+        person="Marcus Bell",
+    ),
+    LoginSpec(
         "dana.whitfield",
         "Dana Whitfield",
         "programme manager, CNSL (USA), lead lab of CSAR-MAS",

@@ -65,6 +65,15 @@ def revoked(spec: ClearanceSpec, reason: str) -> ClearanceSpec:
 
 PEOPLE: tuple[PersonSpec, ...] = (
     # --- CNSL (USA): leads the maritime autonomous sensing project
+    # The host security office of CNSL's facilities: decides requests for visit.
+    P(
+        "Marcus",
+        "Bell",
+        "CNSL",
+        ("USA",),
+        "Facility Security Officer",
+        (C("USA", "TOP SECRET", -2000, 1200),),
+    ),
     P(
         "Dana",
         "Whitfield",

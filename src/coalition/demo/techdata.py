@@ -19,9 +19,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from coalition.accounts.permissions import Principal
+from coalition.demo.expertise import load_expertise
 from coalition.demo.facilities import load_facilities
 from coalition.demo.funding import load_funding
 from coalition.demo.ip import load_ip_register
+from coalition.demo.visits import load_visits
 from coalition.exportcontrol.models import AuthorisationKind, Exemption, ExportAuthorisation
 from coalition.exportcontrol.schemas import AuthorisationIn, ExemptionConditions, ExemptionIn
 from coalition.exportcontrol.services import create_authorisation, create_exemption
@@ -116,6 +118,8 @@ class TechDataLoader:
         assets = self._ip_records()
         self.created += load_funding(self._uow, self._actor, self._day)
         self.created += load_facilities(self._uow, self._actor, self._day, self._people)
+        self.created += load_visits(self._uow, self._actor, self._day, self._people)
+        self.created += load_expertise(self._uow, self._actor, self._people)
         self._artifacts(assets)
         self._grants_and_exemptions()
 

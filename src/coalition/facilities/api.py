@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from coalition.facilities import bookings, services
+from coalition.common import tables
+from coalition.facilities import bookings, charts, occurrences, quotas, reports, services
 from coalition.facilities.models import FacilityKind
 from coalition.facilities.schemas import (
     BookingCancelIn,
@@ -19,10 +21,26 @@ from coalition.facilities.schemas import (
     FacilityIn,
     FacilityOut,
     FacilityUpdate,
+    NoShowIn,
+    OccurrenceCancelIn,
+    QuotaIn,
+    QuotaOut,
+    UtilisationReport,
 )
 from coalition.web.deps import ApiPrincipal, UowDep
 
 router = APIRouter(tags=["facilities"])
+
+_DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            "image/svg+xml": {},
+        },
+        "description": "The report as JSON, or as CSV, XLSX or the SVG timeline by `format`.",
+    }
+}
 
 
 @router.get("/facilities")
@@ -74,6 +92,66 @@ def add_closure(
 ) -> FacilityOut:
     """Days the facility is closed; closures may not overlap."""
     return services.add_closure(uow, actor, facility_id, data)
+
+
+@router.get("/facilities/{facility_id}/quotas")
+def list_quotas(facility_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> list[QuotaOut]:
+    """The facility's quotas, each with the hours its holder holds in the current period."""
+    return quotas.list_quotas(uow, actor, facility_id)
+
+
+@router.put("/facilities/{facility_id}/quotas")
+def set_quota(facility_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: QuotaIn) -> QuotaOut:
+    """Set the booked hours a project or a nation may hold in each week, month or year of
+    the facility's zone, replacing its quota for that period."""
+    return quotas.set_quota(uow, actor, facility_id, data)
+
+
+@router.delete(
+    "/facilities/{facility_id}/quotas/{quota_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def remove_quota(
+    facility_id: uuid.UUID, quota_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep
+) -> Response:
+    quotas.remove_quota(uow, actor, facility_id, quota_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/facilities/{facility_id}/utilisation",
+    response_model=UtilisationReport,
+    responses=_DOWNLOADS,
+)
+def utilisation(
+    facility_id: uuid.UUID,
+    actor: ApiPrincipal,
+    uow: UowDep,
+    first: Annotated[date, Query(alias="from", description="First local day.")],
+    last: Annotated[date, Query(alias="to", description="Last local day, included.")],
+    format: Literal["json", "csv", "xlsx", "svg"] = "json",
+) -> Any:
+    """Hours open, requested, approved, pending, rejected, cancelled, no-show and used, and
+    the utilisation, for the facility and per project and nation; every occurrence as a
+    bar of the timeline."""
+    report = reports.utilisation(uow, actor, facility_id, first, last)
+    if format == "json":
+        return report
+    if format == "svg":
+        return Response(charts.timeline_chart(report), media_type="image/svg+xml")
+    return download(
+        reports.utilisation_table(report),
+        format,
+        f"utilisation-{report.facility}-{first}-{last}",
+    )
+
+
+def download(table: tables.Table, fmt: Literal["csv", "xlsx"], name: str) -> Response:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return Response(
+        tables.render(table, fmt),
+        media_type=tables.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
+    )
 
 
 @router.get("/facilities/{facility_id}/bookings")
@@ -132,3 +210,19 @@ def cancel_booking(
     booking_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: BookingCancelIn
 ) -> BookingOut:
     return bookings.cancel_booking(uow, actor, booking_id, data)
+
+
+@router.post("/bookings/{booking_id}/occurrences/cancel")
+def cancel_occurrence(
+    booking_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: OccurrenceCancelIn
+) -> BookingOut:
+    """Cancel one occurrence, named by its start, before it starts."""
+    return occurrences.cancel_occurrence(uow, actor, booking_id, data)
+
+
+@router.post("/bookings/{booking_id}/occurrences/no-show")
+def mark_no_show(
+    booking_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep, data: NoShowIn
+) -> BookingOut:
+    """The facility manager marks an occurrence that has started a no-show."""
+    return occurrences.mark_no_show(uow, actor, booking_id, data)

@@ -20,7 +20,7 @@ from coalition.accounts.permissions import Permission, Principal, Target
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import record_decision, record_event
 from coalition.errors import Conflict, NotFound, Problems, ValidationFailed
-from coalition.facilities import rules
+from coalition.facilities import quotas, rules
 from coalition.facilities.models import (
     Booking,
     BookingOccurrence,
@@ -28,6 +28,7 @@ from coalition.facilities.models import (
     BookingStatus,
     Facility,
     FacilityStatus,
+    OccurrenceStatus,
 )
 from coalition.facilities.schemas import (
     BookingCancelIn,
@@ -254,6 +255,7 @@ def request_booking(
                     session, facility, full, wanted[0].duration, approved_only=False
                 )
             )
+        quotas.check(session, facility, project, wanted, field="starts")
         booking = Booking(
             reference=data.reference,
             facility_id=facility.id,
@@ -332,6 +334,13 @@ def decide_booking(
                         session, facility, full, wanted[0].duration, approved_only=True
                     )
                 )
+            project = session.get(
+                Project, booking.project_id, options=[selectinload(Project.participants)]
+            )
+            assert project is not None
+            # The quota may have been set or lowered since the request: checked again,
+            # without counting the booking's own time twice.
+            quotas.check(session, facility, project, wanted, field="outcome", exclude=booking.id)
         else:
             for occurrence in booking.occurrences:
                 occurrence.active = False
@@ -400,7 +409,14 @@ def booking_out(session: Session, actor: Principal, booking: Booking) -> Booking
         decided_at=booking.decided_at,
         decision_note=booking.decision_note,
         occurrences=[
-            OccurrenceOut(starts_at=o.starts_at, ends_at=o.ends_at) for o in booking.occurrences
+            OccurrenceOut(
+                starts_at=o.starts_at,
+                ends_at=o.ends_at,
+                status=o.status,
+                noted_by=o.noted_by,
+                note=o.note,
+            )
+            for o in booking.occurrences
         ],
         participants=[
             ParticipantOut(
@@ -462,7 +478,8 @@ def booking_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UU
 
 def calendar(uow: UnitOfWork, actor: Principal, facility_id: uuid.UUID) -> bytes:
     """The facility's requested and approved bookings as an RFC 5545 calendar: one event
-    per occurrence, confirmed once approved, tentative while requested."""
+    per occurrence, confirmed once approved, tentative while requested, cancelled once
+    cancelled on its own."""
     bookings = list_bookings(uow, actor, facility_id)
     with uow:
         facility = uow.session.get(Facility, facility_id)
@@ -530,6 +547,10 @@ def _ics(bookings: Sequence[BookingOut], name: str, zone: str) -> bytes:
             event.add("dtend", occurrence.ends_at)
             event.add("summary", f"{booking.project}: {booking.purpose[:120]}")
             event.add("location", booking.facility)
-            event.add("status", "CONFIRMED" if booking.status == "approved" else "TENTATIVE")
+            if occurrence.status is OccurrenceStatus.CANCELLED:
+                # Kept, so that a calendar program that has the event removes it.
+                event.add("status", "CANCELLED")
+            else:
+                event.add("status", "CONFIRMED" if booking.status == "approved" else "TENTATIVE")
             cal.add_component(event)
     return bytes(cal.to_ical())

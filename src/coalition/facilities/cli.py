@@ -4,15 +4,18 @@ by code, organisations by short name; a label by its banner and scheme."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from coalition.cli.context import build, emit, operator, uow
-from coalition.facilities import services
-from coalition.facilities.models import FacilityKind, FacilityStatus, RateUnit
-from coalition.facilities.schemas import ClosureIn, FacilityIn, FacilityUpdate
+from coalition.common import tables
+from coalition.errors import ValidationFailed
+from coalition.facilities import charts, quotas, reports, services
+from coalition.facilities.models import FacilityKind, FacilityStatus, QuotaPeriod, RateUnit
+from coalition.facilities.schemas import ClosureIn, FacilityIn, FacilityUpdate, QuotaIn
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Text = Annotated[str | None, typer.Option()]
@@ -35,9 +38,92 @@ def _label(banner: str | None, scheme: str | None, originator: str | None) -> di
     return {"banner": banner, "scheme": scheme or "", "originator": originator or ""}
 
 
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed.of(option, f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+QUOTA_COLUMNS = ["holder_kind", "project", "nation", "period", "hours", "held_hours", "set_by"]
+Project = Annotated[str | None, typer.Option(help="Project code.")]
+NationOpt = Annotated[str | None, typer.Option("--nation", help="Nation (alpha-3).")]
+
+
 def register(app: typer.Typer) -> None:
     facilities = typer.Typer(help="The catalogue of shared facilities.", no_args_is_help=True)
     app.add_typer(facilities, name="facilities")
+    quota = typer.Typer(
+        help="Booked hours a project or nation may hold per period.", no_args_is_help=True
+    )
+    facilities.add_typer(quota, name="quota")
+
+    @quota.command("list")
+    def quota_list(code: str, as_json: JsonOpt = False) -> None:
+        """A facility's quotas, with the hours held in the current period."""
+        found = services.facility_id_for(uow(), operator(), code)
+        emit(quotas.list_quotas(uow(), operator(), found), as_json, QUOTA_COLUMNS)
+
+    @quota.command("set")
+    def quota_set(
+        code: str,
+        period: Annotated[QuotaPeriod, typer.Option()],
+        hours: Annotated[str, typer.Option(help="Hours per period, e.g. 20 or 7.5.")],
+        project: Project = None,
+        nation: NationOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Set (or replace) the quota of a project or a nation for a period."""
+        data = build(QuotaIn, project=project, nation=nation, period=period, hours=hours)
+        found = services.facility_id_for(uow(), operator(), code)
+        emit(quotas.set_quota(uow(), operator(), found, data), as_json)
+
+    @quota.command("remove")
+    def quota_remove(
+        code: str,
+        period: Annotated[QuotaPeriod, typer.Option()],
+        project: Project = None,
+        nation: NationOpt = None,
+    ) -> None:
+        """Remove the quota of a project or a nation for a period."""
+        found = services.facility_id_for(uow(), operator(), code)
+        quota_id = quotas.quota_id_for(
+            uow(), operator(), found, project=project, nation=nation, period=period
+        )
+        quotas.remove_quota(uow(), operator(), found, quota_id)
+        sys.stdout.write(f"Removed the {period} quota of {project or nation} at {code}.\n")
+
+    @facilities.command("utilisation")
+    def utilisation(
+        code: str,
+        first: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+        last: Annotated[str, typer.Option("--to", help="Last day, included.")],
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="Write .csv, .xlsx or .svg (timeline)."),
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Hours open, requested, approved, used, no-show and cancelled, and utilisation,
+        per project and nation; as CSV on the terminal, or a file."""
+        found = services.facility_id_for(uow(), operator(), code)
+        report = reports.utilisation(
+            uow(), operator(), found, _day(first, "from"), _day(last, "to")
+        )
+        if as_json:
+            emit(report, True)
+            return
+        table = reports.utilisation_table(report)
+        if output is None:
+            sys.stdout.write(tables.as_csv(table).decode("utf-8"))
+            return
+        suffix = output.suffix.lower().lstrip(".")
+        if suffix == "svg":
+            output.write_text(charts.timeline_chart(report), encoding="utf-8")
+            return
+        if suffix not in ("csv", "xlsx"):
+            raise ValidationFailed.of("output", "name a .csv, .xlsx or .svg file")
+        output.write_bytes(tables.render(table, cast(tables.Format, suffix)))
 
     @facilities.command("list")
     def list_(
@@ -164,8 +250,14 @@ def register(app: typer.Typer) -> None:
 
 
 def register_bookings(app: typer.Typer) -> None:
-    from coalition.facilities import bookings
-    from coalition.facilities.schemas import BookingCancelIn, BookingDecisionIn, BookingIn
+    from coalition.facilities import bookings, occurrences
+    from coalition.facilities.schemas import (
+        BookingCancelIn,
+        BookingDecisionIn,
+        BookingIn,
+        NoShowIn,
+        OccurrenceCancelIn,
+    )
     from coalition.techdata.cli import person_id
 
     booking = typer.Typer(help="Bookings of shared facilities.", no_args_is_help=True)
@@ -240,6 +332,34 @@ def register_bookings(app: typer.Typer) -> None:
         data = build(BookingCancelIn, reason=reason)
         found = bookings.booking_id_for(uow(), operator(), reference)
         emit(bookings.cancel_booking(uow(), operator(), found, data), as_json)
+
+    @booking.command("cancel-occurrence")
+    def cancel_occurrence(
+        reference: str,
+        starts: Annotated[
+            str, typer.Option(help="The occurrence's start, YYYY-MM-DDTHH:MM, local time.")
+        ],
+        reason: Annotated[str, typer.Option()],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Cancel one occurrence of a booking before it starts."""
+        data = build(OccurrenceCancelIn, starts=starts, reason=reason)
+        found = bookings.booking_id_for(uow(), operator(), reference)
+        emit(occurrences.cancel_occurrence(uow(), operator(), found, data), as_json)
+
+    @booking.command("no-show")
+    def no_show(
+        reference: str,
+        starts: Annotated[
+            str, typer.Option(help="The occurrence's start, YYYY-MM-DDTHH:MM, local time.")
+        ],
+        note: Text = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Mark an occurrence that has started a no-show (the facility manager)."""
+        data = build(NoShowIn, starts=starts, note=note)
+        found = bookings.booking_id_for(uow(), operator(), reference)
+        emit(occurrences.mark_no_show(uow(), operator(), found, data), as_json)
 
     @booking.command("calendar")
     def calendar(

@@ -139,6 +139,14 @@ class Booking(Entity, Base):
     )
 
 
+class OccurrenceStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    #: Cancelled on its own (decision 0017): inactive, listed in the booking's exceptions.
+    CANCELLED = "cancelled"
+    #: Marked by the facility manager once it had started and nobody came.
+    NO_SHOW = "no_show"
+
+
 class BookingOccurrence(Base):
     __tablename__ = "facility_booking_occurrences"
     __table_args__ = (Index("ix_facility_occurrences_when", "facility_id", "starts_at", "ends_at"),)
@@ -152,6 +160,13 @@ class BookingOccurrence(Base):
     ends_at: Mapped[datetime]
     #: Counts against capacity while the booking is requested or approved.
     active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[OccurrenceStatus] = mapped_column(
+        enum_column(OccurrenceStatus), default=OccurrenceStatus.SCHEDULED
+    )
+    #: Who cancelled it or marked the no-show, when and why.
+    noted_by: Mapped[str | None] = mapped_column(String(120))
+    noted_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
     booking: Mapped[Booking] = relationship(back_populates="occurrences")
 
 
@@ -166,3 +181,41 @@ class BookingParticipant(Base):
     )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
     booking: Mapped[Booking] = relationship(back_populates="participants")
+
+
+class QuotaPeriod(enum.StrEnum):
+    """Calendar periods in the facility's own time zone; a week starts on Monday."""
+
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class QuotaHolder(enum.StrEnum):
+    PROJECT = "project"
+    NATION = "nation"
+
+
+class FacilityQuota(Entity, Base):
+    """The booked hours a project, or the projects a nation leads, may hold at a facility
+    in each period (decision 0017)."""
+
+    __tablename__ = "facility_quotas"
+    __table_args__ = (
+        CheckConstraint("minutes > 0", name="minutes"),
+        CheckConstraint("(project_id IS NULL) <> (nation_code IS NULL)", name="holder"),
+        # holder_key is the project id or the nation code: a NULL would defeat uniqueness.
+        UniqueConstraint("facility_id", "holder_kind", "holder_key", "period"),
+    )
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
+    )
+    holder_kind: Mapped[QuotaHolder] = mapped_column(enum_column(QuotaHolder))
+    holder_key: Mapped[str] = mapped_column(String(40))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE")
+    )
+    nation_code: Mapped[str | None] = mapped_column(ForeignKey("nations.code"))
+    period: Mapped[QuotaPeriod] = mapped_column(enum_column(QuotaPeriod))
+    minutes: Mapped[int]
+    set_by: Mapped[str] = mapped_column(String(120))

@@ -12,8 +12,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
-from coalition.common.validation import CurrencyCode, Name
-from coalition.facilities.models import FacilityKind, FacilityStatus, RateUnit
+from coalition.common.validation import CurrencyCode, Name, NationCode
+from coalition.facilities.models import (
+    FacilityKind,
+    FacilityStatus,
+    OccurrenceStatus,
+    QuotaHolder,
+    QuotaPeriod,
+    RateUnit,
+)
 from coalition.registry.schemas import Command, Patch, View
 from coalition.techdata.schemas import LabelIn, LabelOut
 
@@ -224,9 +231,27 @@ class BookingCancelIn(Command):
     reason: str = Field(min_length=3, max_length=2000)
 
 
+class OccurrenceCancelIn(Command):
+    """Cancel one occurrence of a booking, named by its start (the facility's local time
+    when given without a zone)."""
+
+    starts: datetime
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class NoShowIn(Command):
+    """Mark an occurrence that has started as a no-show."""
+
+    starts: datetime
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class OccurrenceOut(View):
     starts_at: datetime
     ends_at: datetime
+    status: OccurrenceStatus = OccurrenceStatus.SCHEDULED
+    noted_by: str | None = None
+    note: str | None = None
 
 
 class ParticipantOut(View):
@@ -254,3 +279,91 @@ class BookingOut(View):
     occurrences: list[OccurrenceOut]
     participants: list[ParticipantOut]
     allowed_actions: list[str] = Field(default_factory=list)
+
+
+# --- quotas and utilisation -------------------------------------------------------------------
+
+#: The most hours a quota may allow: a leap year, day and night.
+MAX_QUOTA_HOURS = 366 * 24
+
+
+class QuotaIn(Command):
+    """The booked hours a project, or the projects a nation leads, may hold at a facility
+    in each week, month or calendar year of its time zone. Setting it again replaces it."""
+
+    project: str | None = Field(default=None, min_length=1, max_length=40)
+    nation: NationCode | None = Field(default=None, description="Alpha-3, e.g. GBR.")
+    period: QuotaPeriod
+    hours: Decimal = Field(gt=0, le=MAX_QUOTA_HOURS, max_digits=6, decimal_places=2)
+
+    @field_validator("hours")
+    @classmethod
+    def _minutes(cls, value: Decimal) -> Decimal:
+        if (value * 60) % 1:
+            raise ValueError("give whole minutes, e.g. 7.5 or 7.25")
+        return value
+
+    @model_validator(mode="after")
+    def _holder(self) -> Self:
+        if (self.project is None) == (self.nation is None):
+            raise ValueError("project: name a project or a nation, not both")
+        return self
+
+
+class QuotaOut(View):
+    id: uuid.UUID
+    facility: str
+    holder_kind: QuotaHolder
+    project: str | None
+    nation: str | None
+    period: QuotaPeriod
+    hours: Decimal
+    #: The current period, in the facility's zone, and the hours held in it.
+    current_period: str
+    held_hours: Decimal
+    set_by: str
+    updated_at: datetime
+
+
+class UsageFigures(View):
+    """Hours within the report's days. requested = approved + pending + rejected +
+    cancelled; approved = used + no-show + approved hours still to come."""
+
+    requested_hours: Decimal
+    approved_hours: Decimal
+    pending_hours: Decimal
+    rejected_hours: Decimal
+    cancelled_hours: Decimal
+    no_show_hours: Decimal
+    used_hours: Decimal
+    utilisation_percent: Decimal
+
+
+class UsageRow(UsageFigures):
+    name: str
+
+
+class TimelineBar(View):
+    """One occurrence on the timeline, in the facility's local time."""
+
+    booking: str
+    project: str
+    nation: str
+    starts_at: datetime
+    ends_at: datetime
+    outcome: str
+
+
+class UtilisationReport(View):
+    facility: str
+    facility_id: uuid.UUID
+    time_zone: str
+    capacity: int
+    first_day: date
+    last_day: date
+    as_of: datetime
+    open_hours: Decimal
+    totals: UsageFigures
+    projects: list[UsageRow]
+    nations: list[UsageRow]
+    bars: list[TimelineBar]

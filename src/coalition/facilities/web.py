@@ -4,6 +4,7 @@ forms that add and change entries. A facility the reader may not know of is not 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -11,8 +12,8 @@ from starlette.responses import RedirectResponse, Response
 
 from coalition.accounts.permissions import Permission, Principal, holds_somewhere
 from coalition.errors import CoalitionError, PermissionDenied
-from coalition.facilities import bookings, services
-from coalition.facilities.models import FacilityKind, FacilityStatus, RateUnit
+from coalition.facilities import bookings, occurrences, quotas, services, usage_pages
+from coalition.facilities.models import FacilityKind, FacilityStatus, QuotaPeriod, RateUnit
 from coalition.facilities.schemas import (
     WEEKDAYS,
     BookingCancelIn,
@@ -22,12 +23,16 @@ from coalition.facilities.schemas import (
     FacilityIn,
     FacilityOut,
     FacilityUpdate,
+    NoShowIn,
+    OccurrenceCancelIn,
+    QuotaIn,
 )
 from coalition.web.deps import CheckedForm, UowDep, WebPrincipal
 from coalition.web.forms import AnyChoice, form_errors, form_values, parse
 from coalition.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(usage_pages.router)
 
 
 def _choices(values: Any) -> list[tuple[str, str]]:
@@ -38,6 +43,7 @@ OPTIONS = {
     "kinds": _choices(FacilityKind),
     "statuses": _choices(FacilityStatus),
     "rate_units": _choices(RateUnit),
+    "periods": _choices(QuotaPeriod),
     "weekdays": WEEKDAYS,
 }
 
@@ -168,6 +174,7 @@ def _detail(
             actor,
             f=f,
             bookings=bookings.list_bookings(factory(), actor, facility_id),
+            quotas=quotas.list_quotas(factory(), actor, facility_id),
             projects=[(p, p) for p in services.project_choices(factory(), actor)],
             errors=errors or {},
             values=values or {},
@@ -300,7 +307,7 @@ def _booking(
         request,
         "facilities/booking.html",
         actor,
-        _context(request, actor, b=b, errors=errors or {}),
+        _context(request, actor, b=b, errors=errors or {}, now=datetime.now(UTC)),
         status_code=status_code,
     )
 
@@ -331,3 +338,65 @@ def cancel_booking_page(
         return _booking(request, actor, booking_id, {"cancel": form_errors(exc)}, exc.status)
     flash(request, f"Booking {cancelled.reference} cancelled.")
     return RedirectResponse(f"/bookings/{booking_id}", status_code=303)
+
+
+@router.post("/bookings/{booking_id}/occurrences/cancel")
+def cancel_occurrence_page(
+    booking_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    try:
+        done = occurrences.cancel_occurrence(
+            uow, actor, booking_id, parse(OccurrenceCancelIn, form_values(form))
+        )
+    except CoalitionError as exc:
+        return _booking(request, actor, booking_id, {"occurrence": form_errors(exc)}, exc.status)
+    flash(request, f"Occurrence of {done.reference} cancelled.")
+    return RedirectResponse(f"/bookings/{booking_id}#occurrences-h", status_code=303)
+
+
+@router.post("/bookings/{booking_id}/occurrences/no-show")
+def no_show_page(
+    booking_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    try:
+        done = occurrences.mark_no_show(uow, actor, booking_id, parse(NoShowIn, form_values(form)))
+    except CoalitionError as exc:
+        return _booking(request, actor, booking_id, {"occurrence": form_errors(exc)}, exc.status)
+    flash(request, f"Occurrence of {done.reference} marked a no-show.")
+    return RedirectResponse(f"/bookings/{booking_id}#occurrences-h", status_code=303)
+
+
+# --- quotas -----------------------------------------------------------------------------------
+
+
+@router.post("/facilities/{facility_id}/quotas")
+def set_quota_page(
+    facility_id: uuid.UUID, request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
+) -> Response:
+    # The form's fields are prefixed: the booking form on the same page has a project too.
+    values = form_values(form)
+    command = {k.removeprefix("quota_"): v for k, v in values.items()}
+    try:
+        quota = quotas.set_quota(uow, actor, facility_id, parse(QuotaIn, command))
+    except CoalitionError as exc:
+        errors = {f"quota_{k}" if k != "_form" else k: v for k, v in form_errors(exc).items()}
+        return _detail(request, actor, facility_id, {"quota": errors}, values, exc.status)
+    flash(request, f"Quota set: {quota.project or quota.nation}, {quota.hours} h a {quota.period}.")
+    return RedirectResponse(f"/facilities/{facility_id}#quotas-h", status_code=303)
+
+
+@router.post("/facilities/{facility_id}/quotas/{quota_id}/remove")
+def remove_quota_page(
+    facility_id: uuid.UUID,
+    quota_id: uuid.UUID,
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    form: CheckedForm,
+) -> Response:
+    try:
+        quotas.remove_quota(uow, actor, facility_id, quota_id)
+    except CoalitionError as exc:
+        return _detail(request, actor, facility_id, {"quota": form_errors(exc)}, {}, exc.status)
+    flash(request, "Quota removed.")
+    return RedirectResponse(f"/facilities/{facility_id}#quotas-h", status_code=303)

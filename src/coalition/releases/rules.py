@@ -5,11 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
-
-import holidays
-import pycountry
 
 #: The caveat by which an originator keeps control of further dissemination.
 ORCON = "ORCON"
@@ -76,26 +71,3 @@ def approvals_for(
             )
         )
     return needed
-
-
-@cache
-def _holidays(nation: str) -> holidays.HolidayBase | None:
-    country = pycountry.countries.get(alpha_3=nation)
-    if country is None:
-        return None
-    try:
-        return holidays.country_holidays(country.alpha_2)
-    except NotImplementedError:  # a nation the library does not cover: weekends only
-        return None
-
-
-def working_days_after(start: date, days: int, nation: str) -> date:
-    """The date ``days`` working days after ``start`` in ``nation``: weekends and the
-    nation's public holidays do not count."""
-    off = _holidays(nation)
-    day, counted = start, 0
-    while counted < days:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and (off is None or day not in off):
-            counted += 1
-    return day

@@ -27,6 +27,7 @@ from coalition.accounts.permissions import Permission, Principal, Target, author
 from coalition.audit.models import Event
 from coalition.common.access import require
 from coalition.common.events import record_decision, record_event
+from coalition.common.workdays import working_days_after
 from coalition.content import services as content
 from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from coalition.exchange import keys as package_keys
@@ -51,7 +52,7 @@ from coalition.releases.models import (
     ReleaseRequest,
     RequestStatus,
 )
-from coalition.releases.rules import Needed, approvals_for, working_days_after
+from coalition.releases.rules import Needed, approvals_for
 from coalition.releases.schemas import (
     ApprovalOut,
     Blocker,

@@ -5,6 +5,7 @@ from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
 from coalition.content import models as content_models
 from coalition.exchange import models as exchange_models
+from coalition.expertise import models as expertise_models
 from coalition.exportcontrol import models as exportcontrol_models
 from coalition.facilities import models as facilities_models
 from coalition.funding import models as funding_models
@@ -16,6 +17,7 @@ from coalition.registry import models as registry_models
 from coalition.releases import models as releases_models
 from coalition.store.base import Base
 from coalition.techdata import models as techdata_models
+from coalition.visits import models as visits_models
 
 metadata = Base.metadata
 
@@ -25,6 +27,7 @@ __all__ = [
     "audit_models",
     "content_models",
     "exchange_models",
+    "expertise_models",
     "exportcontrol_models",
     "facilities_models",
     "funding_models",
@@ -36,4 +39,5 @@ __all__ = [
     "registry_models",
     "releases_models",
     "techdata_models",
+    "visits_models",
 ]

@@ -169,6 +169,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.content import web as content_web
     from coalition.exchange import api as exchange_api
     from coalition.exchange import web as exchange_web
+    from coalition.expertise import api as expertise_api
+    from coalition.expertise import web as expertise_web
     from coalition.exportcontrol import api as exportcontrol_api
     from coalition.exportcontrol import web as exportcontrol_web
     from coalition.facilities import api as facilities_api
@@ -190,6 +192,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.releases import web as releases_web
     from coalition.techdata import api as techdata_api
     from coalition.techdata import web as techdata_web
+    from coalition.visits import api as visits_api
+    from coalition.visits import web as visits_web
     from coalition.web import dashboard
 
     @app.get("/healthz", include_in_schema=False)
@@ -209,6 +213,8 @@ def _install_routes(app: FastAPI) -> None:
         ip_api,
         funding_api,
         facilities_api,
+        visits_api,
+        expertise_api,
         ledger_api,
         audit_api,
     ):
@@ -230,6 +236,8 @@ def _install_routes(app: FastAPI) -> None:
         ip_web,
         funding_web,
         facilities_web,
+        visits_web,
+        expertise_web,
         ledger_web,
     ):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from coalition.exportcontrol.services import expiring
 from coalition.funding.reports import balance_alerts
 from coalition.overview.services import dashboard
+from coalition.visits.services import list_visits
 from coalition.web.deps import UowDep, WebPrincipal
 from coalition.web.templating import render
 
@@ -26,5 +27,8 @@ def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
             "board": board,
             "export_expiring": expiring(uow, actor),
             "balance_alerts": balance_alerts(request.app.state.uow_factory, actor),
+            "visits_waiting": list_visits(
+                request.app.state.uow_factory(), actor, request.app.state.settings, waiting=True
+            ),
         },
     )

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from coalition.settings import Settings
 from coalition.store.all_models import metadata
 from coalition.store.db import make_engine
+from coalition.store.migrate import include_name
 
 
 def _run(connection: Connection) -> None:
@@ -16,6 +17,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
