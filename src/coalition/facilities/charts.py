@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from coalition.facilities.schemas import TimelineBar, UtilisationReport
-
 # The funding charts' pyplot, lock included: pyplot's state is global to the process, so
 # every chart of the node is drawn under the one lock.
-from coalition.funding.charts import _LOCK, _pyplot, _svg
+from coalition.common.charts import PYPLOT_LOCK, pyplot, svg
+from coalition.facilities.schemas import TimelineBar, UtilisationReport
 
 #: Colour of each outcome, with the words of the legend.
 COLOURS = {
@@ -73,8 +72,8 @@ def timeline_chart(report: UtilisationReport) -> str:
     placed, lanes = _lanes(pieces)
     width = 0.8 / lanes
     title = f"Bookings at {report.facility}, {report.first_day} to {report.last_day}"
-    with _LOCK:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         figure, axes = plt.subplots(figsize=(min(12.0, 4.5 + days * 0.25), 3.6))
         try:
             for outcome, (colour, words) in COLOURS.items():
@@ -109,6 +108,6 @@ def timeline_chart(report: UtilisationReport) -> str:
                 axes.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
             else:
                 axes.text(days / 2 - 0.5, 12, "no booking", ha="center", va="center")
-            return _svg(figure, title)
+            return svg(figure, title)
         finally:
             plt.close(figure)

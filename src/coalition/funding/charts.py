@@ -6,42 +6,17 @@ figures give the same bytes."""
 
 from __future__ import annotations
 
-import io
-import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
+from coalition.common.charts import PYPLOT_LOCK, pyplot, svg
 from coalition.funding.schemas import BalanceReport, BudgetReport
-
-# pyplot keeps global state; charts are drawn one at a time.
-_LOCK = threading.Lock()
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams.update(
-        {"svg.fonttype": "none", "svg.hashsalt": "coalition", "font.size": 9}
-    )
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _svg(figure: Any, title: str) -> str:
-    buffer = io.StringIO()
-    figure.savefig(
-        buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Title": title}
-    )
-    return buffer.getvalue()
 
 
 def balance_chart(report: BalanceReport) -> str:
     """Bars: each nation's coefficient; dashed lines: the band; a bar outside is red."""
-    with _LOCK:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         figure, axes = plt.subplots(figsize=(6.5, 3.2))
         try:
             nations = [n.nation for n in report.nations]
@@ -64,7 +39,7 @@ def balance_chart(report: BalanceReport) -> str:
             axes.set_ylabel("balance coefficient (work share / contribution share)")
             axes.set_title(f"Workshare balance, {report.agreement}")
             axes.set_ylim(0, max([*values, report.band_high_percent / 100]) * 1.2)
-            return _svg(figure, f"Workshare balance {report.agreement}")
+            return svg(figure, f"Workshare balance {report.agreement}")
         finally:
             plt.close(figure)
 
@@ -72,8 +47,8 @@ def balance_chart(report: BalanceReport) -> str:
 def _lines(
     title: str, periods: Sequence[str], series: Mapping[str, Sequence[Decimal | None]], ylabel: str
 ) -> str:
-    with _LOCK:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         figure, axes = plt.subplots(figsize=(6.5, 3.2))
         try:
             for name, values in series.items():
@@ -87,7 +62,7 @@ def _lines(
             axes.set_title(title)
             if series:
                 axes.legend(fontsize=8, ncols=min(len(series), 5))
-            return _svg(figure, title)
+            return svg(figure, title)
         finally:
             plt.close(figure)
 
@@ -103,8 +78,8 @@ def trend_chart(report: BalanceReport) -> str:
 
 def contributions_chart(report: BalanceReport) -> str:
     """Cumulative contributions (solid) against what the agreed shares call for (dashed)."""
-    with _LOCK:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         figure, axes = plt.subplots(figsize=(6.5, 3.2))
         try:
             for index, nation in enumerate(report.contributed_by_period):
@@ -119,7 +94,7 @@ def contributions_chart(report: BalanceReport) -> str:
             axes.set_title(f"Contributions against agreed shares, {report.agreement}")
             if report.periods:
                 axes.legend(fontsize=7, ncols=4)
-            return _svg(figure, f"Contributions {report.agreement}")
+            return svg(figure, f"Contributions {report.agreement}")
         finally:
             plt.close(figure)
 
@@ -132,8 +107,8 @@ def budget_chart(report: BudgetReport) -> str:
         totals[0] += row.budget
         totals[1] += row.forecast
         totals[2] += row.actual
-    with _LOCK:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         figure, axes = plt.subplots(figsize=(6.5, 3.2))
         try:
             names = list(by_wp)
@@ -152,6 +127,6 @@ def budget_chart(report: BudgetReport) -> str:
             axes.set_ylabel(report.currency)
             axes.set_title(f"Budget against actuals, {report.project}")
             axes.legend(fontsize=8)
-            return _svg(figure, f"Budget {report.project}")
+            return svg(figure, f"Budget {report.project}")
         finally:
             plt.close(figure)
