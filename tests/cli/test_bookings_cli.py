@@ -188,3 +188,39 @@ def test_conflicts_exit_4(fw: FacilityWorld, capsys: Capsys) -> None:
     assert code == 4 and "status: the booking is cancelled" in err
     # The cancelled slot is free again.
     book(capsys, "BK-3", starts=local(TUESDAY, 12), ends=local(TUESDAY, 13))
+
+
+def test_calendar_feeds_from_the_command_line(fw: FacilityWorld, capsys: Capsys) -> None:
+    made = json.loads(
+        ok(
+            capsys,
+            "bookings",
+            "feed-create",
+            "--account",
+            "carol",
+            "--project",
+            PROJECT,
+            "--name",
+            "phone",
+            "--json",
+        )
+    )
+    assert made["path"].startswith("/feeds/cf_") and made["kind"] == "project"
+    listed = json.loads(ok(capsys, "bookings", "feed-list", "--account", "carol", "--json"))
+    assert [f["id"] for f in listed] == [made["id"]]
+    revoked = json.loads(ok(capsys, "bookings", "feed-revoke", made["id"], "--json"))
+    assert revoked["revoked_at"]
+    code, _, err = run(capsys, "bookings", "feed-create", "--account", "carol", "--name", "x")
+    assert code == 1 and "one of --facility, --project or --person" in err
+    code, _, err = run(
+        capsys,
+        "bookings",
+        "feed-create",
+        "--account",
+        "nobody",
+        "--project",
+        PROJECT,
+        "--name",
+        "x",
+    )
+    assert code == 3 and "no account 'nobody'" in err

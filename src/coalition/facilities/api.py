@@ -10,7 +10,15 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from coalition.common import tables
-from coalition.facilities import bookings, charts, occurrences, quotas, reports, services
+from coalition.facilities import (
+    bookings,
+    charts,
+    feeds,
+    occurrences,
+    quotas,
+    reports,
+    services,
+)
 from coalition.facilities.models import FacilityKind
 from coalition.facilities.schemas import (
     BookingCancelIn,
@@ -21,6 +29,9 @@ from coalition.facilities.schemas import (
     FacilityIn,
     FacilityOut,
     FacilityUpdate,
+    FeedIn,
+    FeedOut,
+    NewFeed,
     NoShowIn,
     OccurrenceCancelIn,
     QuotaIn,
@@ -226,3 +237,22 @@ def mark_no_show(
 ) -> BookingOut:
     """The facility manager marks an occurrence that has started a no-show."""
     return occurrences.mark_no_show(uow, actor, booking_id, data)
+
+
+@router.get("/calendar-feeds")
+def list_feeds(actor: ApiPrincipal, uow: UowDep) -> list[FeedOut]:
+    """The caller's calendar feeds (their tokens are never shown again)."""
+    return feeds.list_feeds(uow, actor)
+
+
+@router.post("/calendar-feeds", status_code=status.HTTP_201_CREATED)
+def create_feed(actor: ApiPrincipal, uow: UowDep, data: FeedIn) -> NewFeed:
+    """A secret address for a calendar program: the bookings of a facility (code), a
+    project (code) or a person (id or e-mail), as the caller sees them. ``path`` holds the
+    token and is shown only in this answer."""
+    return feeds.create_feed(uow, actor, data)
+
+
+@router.post("/calendar-feeds/{feed_id}/revoke")
+def revoke_feed(feed_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> FeedOut:
+    return feeds.revoke_feed(uow, actor, feed_id)

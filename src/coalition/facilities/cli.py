@@ -4,13 +4,14 @@ by code, organisations by short name; a label by its banner and scheme."""
 from __future__ import annotations
 
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Annotated, cast
 
 import typer
 
-from coalition.cli.context import build, emit, operator, uow
+from coalition.cli.context import build, emit, operator, parse_uuid, uow
 from coalition.common import tables
 from coalition.errors import ValidationFailed
 from coalition.facilities import charts, quotas, reports, services
@@ -255,6 +256,7 @@ def register_bookings(app: typer.Typer) -> None:
         BookingCancelIn,
         BookingDecisionIn,
         BookingIn,
+        FeedIn,
         NoShowIn,
         OccurrenceCancelIn,
     )
@@ -360,6 +362,53 @@ def register_bookings(app: typer.Typer) -> None:
         data = build(NoShowIn, starts=starts, note=note)
         found = bookings.booking_id_for(uow(), operator(), reference)
         emit(occurrences.mark_no_show(uow(), operator(), found, data), as_json)
+
+    @booking.command("feed-create")
+    def feed_create(
+        account: Annotated[str, typer.Option(help="The account (username) it belongs to.")],
+        name: Annotated[str, typer.Option(help="e.g. 'Outlook on my laptop'.")],
+        facility: Annotated[str | None, typer.Option(help="A facility's code.")] = None,
+        project: Annotated[str | None, typer.Option(help="A project's code.")] = None,
+        person: Annotated[str | None, typer.Option(help="A person's id or e-mail.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """A secret calendar address for a calendar program, shown once."""
+        from coalition.accounts.cli import _account_id
+        from coalition.facilities import feeds
+
+        given = [
+            (k, v)
+            for k, v in (("facility", facility), ("project", project), ("person", person))
+            if v
+        ]
+        if len(given) != 1:
+            typer.echo("error: give one of --facility, --project or --person", err=True)
+            raise typer.Exit(1)
+        kind, target = given[0]
+        data = build(FeedIn, kind=kind, target=target, name=name)
+        made = feeds.create_feed(uow(), operator(), data, uuid.UUID(_account_id(account)))
+        emit(made, as_json)
+
+    @booking.command("feed-list")
+    def feed_list(
+        account: Annotated[str, typer.Option(help="The account (username).")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """An account's calendar feeds (their addresses are not shown again)."""
+        from coalition.accounts.cli import _account_id
+        from coalition.facilities import feeds
+
+        found = feeds.list_feeds(uow(), operator(), uuid.UUID(_account_id(account)))
+        emit(
+            found, as_json, ["id", "name", "kind", "target", "prefix", "last_used_at", "revoked_at"]
+        )
+
+    @booking.command("feed-revoke")
+    def feed_revoke(feed_id: str, as_json: JsonOpt = False) -> None:
+        """Revoke a calendar feed: its address serves nothing more."""
+        from coalition.facilities import feeds
+
+        emit(feeds.revoke_feed(uow(), operator(), parse_uuid(feed_id, "feed_id")), as_json)
 
     @booking.command("calendar")
     def calendar(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.policy.models import LabelClass
 from coalition.registry.models import Organisation
-from coalition.store.base import Base, Entity
+from coalition.store.base import Base, Entity, utcnow
 from coalition.store.enums import enum_column
 
 
@@ -219,3 +219,30 @@ class FacilityQuota(Entity, Base):
     period: Mapped[QuotaPeriod] = mapped_column(enum_column(QuotaPeriod))
     minutes: Mapped[int]
     set_by: Mapped[str] = mapped_column(String(120))
+
+
+class FeedKind(enum.StrEnum):
+    FACILITY = "facility"
+    PROJECT = "project"
+    PERSON = "person"
+
+
+class CalendarFeed(Base):
+    """A subscription address for calendar programs, which cannot log in: a secret token
+    in the URL serves one calendar (of a facility, a project or a person) as its account
+    would see it, and nothing else. Only a SHA-256 of the token is kept."""
+
+    __tablename__ = "calendar_feeds"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[FeedKind] = mapped_column(enum_column(FeedKind))
+    #: The facility's id, the project's code or the person's id.
+    target: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

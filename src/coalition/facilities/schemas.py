@@ -16,6 +16,7 @@ from coalition.common.validation import CurrencyCode, Name, NationCode
 from coalition.facilities.models import (
     FacilityKind,
     FacilityStatus,
+    FeedKind,
     OccurrenceStatus,
     QuotaHolder,
     QuotaPeriod,
@@ -367,3 +368,30 @@ class UtilisationReport(View):
     projects: list[UsageRow]
     nations: list[UsageRow]
     bars: list[TimelineBar]
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+class FeedIn(Command):
+    """A calendar to subscribe to: a facility (code), a project (code) or a person (id)."""
+
+    kind: FeedKind
+    target: str = Field(min_length=1, max_length=80, examples=["HOSL-BAR", "CSAR-MAS"])
+    name: str = Field(min_length=1, max_length=120, examples=["Outlook on my laptop"])
+
+
+class FeedOut(View):
+    id: uuid.UUID
+    kind: FeedKind
+    target: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewFeed(FeedOut):
+    #: Shown once: the path to give the calendar program, after the node's address.
+    path: str

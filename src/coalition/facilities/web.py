@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coalition.accounts.permissions import Permission, Principal, holds_somewhere
 from coalition.errors import CoalitionError, PermissionDenied
-from coalition.facilities import bookings, occurrences, quotas, services, usage_pages
+from coalition.facilities import bookings, feed_pages, occurrences, quotas, services, usage_pages
 from coalition.facilities.models import FacilityKind, FacilityStatus, QuotaPeriod, RateUnit
 from coalition.facilities.schemas import (
     WEEKDAYS,
@@ -33,6 +33,7 @@ from coalition.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(usage_pages.router)
+router.include_router(feed_pages.router)
 
 
 def _choices(values: Any) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from coalition import __version__
 from coalition.content.services import content_settings
 from coalition.errors import CoalitionError
+from coalition.facilities.feeds import RedactFeedTokens
 from coalition.ledger.integrator import Integrator
 from coalition.settings import Settings
 from coalition.store.db import make_engine
@@ -60,6 +62,10 @@ def create_app(
             if integrator is not None:
                 integrator.stop()
 
+    # Calendar programs fetch feeds by a secret address: keep it out of the access log.
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactFeedTokens) for f in access_log.filters):
+        access_log.addFilter(RedactFeedTokens())
     app = FastAPI(
         lifespan=lifespan,
         title="Coalition",
