@@ -391,3 +391,62 @@ def test_reindex_rebuilds_the_index_and_the_embeddings(
     assert sound.items[0].id == made["acoustics"]
     with pytest.raises(PermissionDenied):
         services.reindex_all(uow(), actor_of(uow, fw, "alice"))
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_a_score_never_depends_on_profiles_the_reader_may_not_see(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    fabien = actor_of(uow, fw, "fabien")
+    profile(uow, operator, headline="Zephyr wind tunnels", keywords=["zephyr"])
+    before = services.search(uow(), fabien, q="zephyr").items[0].score
+    for n in range(5):
+        profile(uow, operator, headline=f"Zephyr hidden {n}", label=SECRET_USA_GBR)
+    after = services.search(uow(), fabien, q="zephyr")
+    assert (after.total, after.items[0].score) == (1, before)
+
+
+def test_no_exemption_for_ones_own_organisation(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    # A profile of UKSL that only USA citizens may see: carol works for UKSL, but is British.
+    hidden = profile(uow, operator, "UKSL", headline="Exchange programme", label=NOFORN)
+    carol = actor_of(uow, fw, "carol")
+    assert services.search(uow(), carol, q="exchange").total == 0
+    with pytest.raises(NotFound):
+        services.get_profile(uow(), carol, hidden)
+
+
+def test_capabilities_change_while_keeping_some(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    made = profile(uow, operator, capabilities=["aero.transonic", "aero.thermal"])
+    changed = services.update_profile(
+        uow(),
+        operator,
+        made,
+        ProfileUpdate(capabilities=["aero.transonic", "aero.hypersonic"]),
+    )
+    assert changed.capabilities == ["aero.hypersonic", "aero.transonic"]
+    assert found(uow, operator, capability="aero.thermal") == []
+    assert found(uow, operator, capability="aero.hypersonic") == ["Transonic aerodynamics"]
+
+
+def test_counts_stop_at_the_cap_and_bad_paging_is_refused(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(4):
+        profile(uow, operator, headline=f"Wake survey {n}")
+    monkeypatch.setattr(services, "COUNT_CAP", 3)
+    capped = services.search(uow(), operator, q="wake", limit=10)
+    assert (capped.total, capped.total_capped, len(capped.items)) == (3, True, 4)
+    exact = services.search(uow(), operator, q="wake survey 2")
+    assert (exact.total, exact.total_capped) == (1, False)
+    with pytest.raises(ValidationFailed) as deep:
+        services.search(uow(), operator, offset=services.MAX_OFFSET + 1)
+    assert "offset" in problems(deep.value)
+    with pytest.raises(ValidationFailed) as level:
+        services.find_partners(uow(), operator, capability="aero", level="²")
+    assert "is not a level" in problems(level.value)["level"]

@@ -505,3 +505,31 @@ def test_a_visit_linked_to_a_booking_must_fit_it(uow: UowFactory, fw: FacilityWo
     elsewhere = refused(uow, fw, ValidationFailed, booking="BK-V", facility=RANGE)
     assert problems(elsewhere)["booking"] == f"no booking 'BK-V' at {RANGE}"
     assert booking.status == "requested"
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_a_visit_too_far_ahead_is_refused(uow: UowFactory, fw: FacilityWorld) -> None:
+    error = refused(
+        uow, fw, ValidationFailed, first_day=date(2029, 3, 2), last_day=date(2029, 3, 2)
+    )
+    assert "days ahead" in problems(error)["first_day"]
+
+
+def test_the_confirmed_clearance_is_shown_only_to_those_concerned(
+    uow: UowFactory, fw: FacilityWorld
+) -> None:
+    out = ask(uow, fw)
+    confirm(uow, fw, out.id)
+    for who, shown in (("carol", True), ("uma", True), ("sam", True), ("grace", False)):
+        seen = services.get_visit(uow(), actor_of(uow, fw, who), out.id, SETTINGS)
+        assert (seen.clearance is not None) is shown, who
+
+
+def test_visits_that_started_undecided_are_not_reminded(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    ask(uow, fw)
+    after_start = datetime(2027, 3, 3, 15, tzinfo=UTC)
+    assert services.send_reminders(uow(), operator, SETTINGS, now=after_start) == []

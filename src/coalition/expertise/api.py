@@ -27,7 +27,7 @@ def search_profiles(
     kind: ProfileKind | None = None,
     trl_min: Annotated[int | None, Query(ge=1, le=9)] = None,
     limit: Annotated[int, Query(ge=1, le=services.MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=services.MAX_OFFSET)] = 0,
     mode: Annotated[
         Literal["text", "semantic"],
         Query(description="semantic: by meaning (needs the semantic extra on the node)."),

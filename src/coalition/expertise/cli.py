@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         kind: Annotated[ProfileKind | None, typer.Option()] = None,
         trl_min: Annotated[int | None, typer.Option(min=1, max=9)] = None,
         limit: Annotated[int, typer.Option(min=1, max=services.MAX_PAGE)] = 20,
-        offset: Annotated[int, typer.Option(min=0)] = 0,
+        offset: Annotated[int, typer.Option(min=0, max=services.MAX_OFFSET)] = 0,
         by_meaning: Annotated[
             bool, typer.Option("--semantic", help="By meaning (the semantic extra).")
         ] = False,
@@ -87,7 +87,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit(found, True)
             return
-        typer.echo(f"{found.total} profile(s)")
+        typer.echo(
+            f"more than {found.total} profiles"
+            if found.total_capped
+            else f"{found.total} profile(s)"
+        )
         emit(found.items, False, ["organisation", "person", "headline", "trl", "score"])
 
     @expertise.command("show")

@@ -131,8 +131,10 @@ class ProfileHit(View):
 
 
 class SearchOut(View):
-    #: Matching profiles the reader may see; nothing else is counted.
+    #: Matching profiles the reader may see; nothing else is counted. Counting stops at
+    #: 1,000: ``total_capped`` then says there are more.
     total: int
+    total_capped: bool = False
     items: list[ProfileHit]
     limit: int
     offset: int

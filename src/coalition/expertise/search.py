@@ -3,6 +3,9 @@ virtual table ranked by BM25 on SQLite, a tsvector column with a GIN index ranke
 ts_rank_cd on PostgreSQL (decision 0019). Both are written in the same transaction as the
 profile, so the index never disagrees with what is stored.
 
+On SQLite the FTS5 rows are keyed by an integer (``expertise_search_keys`` maps it to the
+profile), so a match joins to its profile without reading the indexed text back.
+
 Searches are words, each matched as a prefix ("hyperson" finds "hypersonic") and all
 required. Words are taken from the text with a strict pattern before they reach either
 query language, so no input can change the query's meaning."""
@@ -11,9 +14,23 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Float, Subquery, Uuid, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 MAX_TERMS = 12
@@ -21,8 +38,13 @@ MAX_TERM_LENGTH = 40
 _WORD = re.compile(r"[^\W_]+")
 # Columns are weighted title > keywords > summary: a word in the headline or a name counts
 # more than one in a keyword, which counts more than one in the summary (BM25 weights
-# 10 / 5 / 1 on SQLite, after the profile id's 0; tsvector weights A / B / C on PostgreSQL,
-# with the English configuration for stemming).
+# 10 / 5 / 1 on SQLite; tsvector weights A / B / C on PostgreSQL, with the English
+# configuration for stemming).
+_FTS = table(
+    "expertise_search", column("rowid"), column("title"), column("keywords"), column("summary")
+)
+_KEYS = table("expertise_search_keys", column("key"), column("profile_id", Uuid()))
+_VECTORS = table("expertise_search", column("profile_id", Uuid()), column("document", TSVECTOR()))
 
 
 def terms(query: str | None) -> list[str]:
@@ -43,68 +65,118 @@ class Document:
     summary: str
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _key(session: Session, profile_id: uuid.UUID) -> str | uuid.UUID:
-    # SQLite keeps UUIDs as 32 hex digits (SQLAlchemy's Uuid there), and the index must match.
-    return profile_id.hex if _dialect(session) == "sqlite" else profile_id
-
-
-def put(session: Session, profile_id: uuid.UUID, document: Document) -> None:
-    """Index (or re-index) a profile."""
-    remove(session, profile_id)
-    values = {
-        "id": _key(session, profile_id),
-        "title": document.title,
-        "keywords": document.keywords,
-        "summary": document.summary,
-    }
-    if _dialect(session) == "sqlite":
-        session.execute(
+def put_many(
+    connection: Session | Connection, documents: Iterable[tuple[uuid.UUID, Document]]
+) -> None:
+    """Index (or re-index) profiles; the bulk form is what a benchmark or a rebuild uses."""
+    given = list(documents)
+    if not given:
+        return
+    remove_many(connection, [profile_id for profile_id, _ in given])
+    sqlite = _dialect(connection) == "sqlite"
+    rows: list[dict[str, Any]] = [
+        {
+            "id": profile_id.hex if sqlite else profile_id,
+            "title": d.title,
+            "keywords": d.keywords,
+            "summary": d.summary,
+        }
+        for profile_id, d in given
+    ]
+    if sqlite:
+        connection.execute(
+            text("INSERT INTO expertise_search_keys (profile_id) VALUES (:id)"), rows
+        )
+        connection.execute(
             text(
-                "INSERT INTO expertise_search (profile_id, title, keywords, summary) "
-                "VALUES (:id, :title, :keywords, :summary)"
+                "INSERT INTO expertise_search (rowid, title, keywords, summary) "
+                "SELECT key, :title, :keywords, :summary FROM expertise_search_keys "
+                "WHERE profile_id = :id"
             ),
-            values,
+            rows,
         )
     else:
-        session.execute(
+        connection.execute(
             text(
                 "INSERT INTO expertise_search (profile_id, document) VALUES (:id, "
                 "setweight(to_tsvector('english', :title), 'A') || "
                 "setweight(to_tsvector('english', :keywords), 'B') || "
                 "setweight(to_tsvector('english', :summary), 'C'))"
             ),
-            values,
+            rows,
         )
 
 
-def remove(session: Session, profile_id: uuid.UUID) -> None:
-    session.execute(
-        text("DELETE FROM expertise_search WHERE profile_id = :id"),
-        {"id": _key(session, profile_id)},
-    )
+def put(session: Session, profile_id: uuid.UUID, document: Document) -> None:
+    put_many(session, [(profile_id, document)])
 
 
-def matches(session: Session, words: list[str]) -> Subquery:
-    """(profile_id, score) of the profiles matching every word, higher scores first."""
-    if _dialect(session) == "sqlite":
-        query = " ".join(f'"{w}"*' for w in words)
-        statement = text(
-            "SELECT profile_id, -bm25(expertise_search, 0.0, 10.0, 5.0, 1.0) AS score "
-            "FROM expertise_search WHERE expertise_search MATCH :query"
+def remove_many(connection: Session | Connection, profile_ids: list[uuid.UUID]) -> None:
+    if _dialect(connection) == "sqlite":
+        keys = [{"id": i.hex} for i in profile_ids]
+        connection.execute(
+            text(
+                "DELETE FROM expertise_search WHERE rowid IN "
+                "(SELECT key FROM expertise_search_keys WHERE profile_id = :id)"
+            ),
+            keys,
         )
+        connection.execute(text("DELETE FROM expertise_search_keys WHERE profile_id = :id"), keys)
     else:
-        query = " & ".join(f"{w}:*" for w in words)
-        statement = text(
-            "SELECT profile_id, ts_rank_cd(document, to_tsquery('english', :query)) "
-            "AS score FROM expertise_search "
-            "WHERE document @@ to_tsquery('english', :query)"
+        connection.execute(
+            text("DELETE FROM expertise_search WHERE profile_id = :id"),
+            [{"id": i} for i in profile_ids],
         )
-    return (
-        statement.bindparams(query=query)
-        .columns(profile_id=Uuid(), score=Float())
-        .subquery("matched")
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a search joins: the index's tables (to put after FROM, joined to the profiles
+    by ``profile_id``), the condition that the words match, and the relevance score."""
+
+    source: FromClause
+    profile_id: ColumnElement[Any]
+    condition: ColumnElement[bool]
+    score: ColumnElement[float]
+
+
+def match(connection: Session | Connection, words: list[str]) -> Match:
+    """The profiles matching every word, as parts of one flat query: the caller adds the
+    profiles' filters to the same WHERE, so the score is computed only for the rows the
+    reader may see."""
+    if _dialect(connection) == "sqlite":
+        query: ColumnElement[str] = bindparam("fts_query", " ".join(f'"{w}"*' for w in words))
+        return Match(
+            source=_FTS.join(_KEYS, _KEYS.c.key == _FTS.c.rowid),
+            profile_id=_KEYS.c.profile_id,
+            condition=literal_column("expertise_search").op("MATCH")(query),
+            score=_local_score(words),
+        )
+    tsquery = func.to_tsquery(
+        literal_column("'english'"), bindparam("fts_query", " & ".join(f"{w}:*" for w in words))
     )
+    return Match(
+        source=_VECTORS,
+        profile_id=_VECTORS.c.profile_id,
+        condition=_VECTORS.c.document.op("@@")(tsquery),
+        score=func.ts_rank_cd(_VECTORS.c.document, tsquery),
+    )
+
+
+def _local_score(words: list[str]) -> ColumnElement[float]:
+    """A score that depends on the profile alone: each word found in the title counts 10,
+    in the keywords 5, in the summary 1. FTS5's bm25() is not used: its term weights come
+    from the whole index, hidden profiles included, so a reader could learn from a score
+    how many profiles they may not see hold a word (decision 0019)."""
+    total: ColumnElement[Any] = literal_column("0.0")
+    for index, word in enumerate(words):
+        needle: ColumnElement[str] = bindparam(f"fts_word_{index}", word)
+        for field, weight in (("title", 10), ("keywords", 5), ("summary", 1)):
+            found = func.instr(func.lower(_FTS.c[field]), needle) > 0
+            total = total + func.iif(found, weight, 0)
+    return total
+
+
+def _dialect(connection: Session | Connection) -> str:
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    return bind.dialect.name

@@ -2,23 +2,25 @@
 search over them and the partner finder. One transaction each; every change in the ledger.
 
 Who may find a profile is decided by the engine on its label, as for a facility: an active
-account and the label's releasability to the reader's nations. The reader's own
-organisation's profiles and their own are always theirs to see. The filter is one SQL
-condition over the label classes the reader may know (there are few; the engine decides
-each once per search), so the database ranks, counts and pages only what the reader may
-see: a profile they may not see is never named, never counted, and costs the search
-nothing that could be timed."""
+account and the label's releasability to the reader's nations, with no exemption for the
+reader's own organisation; one's own profile is always one's own to see. The filter is one
+SQL condition over the label classes the reader may know (there are few; the engine
+decides each once per search), so the database ranks, counts and pages only what the
+reader may see: a profile they may not see is never named, never counted, and never
+changes another's score."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import (
@@ -70,6 +72,10 @@ from coalition.techdata.services import build_label, catalogue_of, label_out, to
 NOT_FOUND = "no profile with this id"
 P = Permission
 MAX_PAGE = 100
+#: Searches count matching profiles up to this many, then say "more than".
+COUNT_CAP = 1000
+#: The deepest page offset served.
+MAX_OFFSET = 10_000
 _NOBODY = uuid.UUID(int=0)
 
 
@@ -128,14 +134,53 @@ def reach(uow: UnitOfWork, actor: Principal) -> Reach:
     day = today()
     subject = listing.subject_view(uow.session, uow.database, actor.person_id, day).subject
     world, labels = listing.current_world(uow.session, uow.database)
+    known = _known_labels(actor.person_id, day, subject, world, labels)
+    # No exemption for the reader's own organisation: a foreign national on its staff does
+    # not see its NOFORN profiles. Managers cannot label a profile out of their own sight.
+    return Reach(label_ids=known, person_id=actor.person_id)
+
+
+@dataclass(frozen=True)
+class _Known:
+    subject: facts.Subject
+    world: facts.World
+    labels: int
+    label_ids: frozenset[int]
+
+
+_KNOWN: OrderedDict[tuple[uuid.UUID, date], _Known] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+
+
+def _known_labels(
+    person_id: uuid.UUID,
+    day: date,
+    subject: facts.Subject,
+    world: facts.World,
+    labels: dict[int, SecurityLabel],
+) -> frozenset[int]:
+    """The label classes the person may know, decided by the engine once per person, day
+    and state of the facts: the listing's caches hand out the same subject and world
+    objects until a fact changes, and the entry keeps them, so identity is a safe test."""
+    key = (person_id, day)
+    with _KNOWN_LOCK:
+        entry = _KNOWN.get(key)
+        if (
+            entry is not None
+            and entry.subject is subject
+            and entry.world is world
+            and entry.labels == len(labels)
+        ):
+            _KNOWN.move_to_end(key)
+            return entry.label_ids
     known = frozenset(
         label_id for label_id, label in labels.items() if _knows(subject, world, label, day)
     )
-    return Reach(
-        label_ids=known,
-        organisation_ids=frozenset({subject.organisation_id}),
-        person_id=actor.person_id,
-    )
+    with _KNOWN_LOCK:
+        _KNOWN[key] = _Known(subject, world, len(labels), known)
+        while len(_KNOWN) > 512:
+            _KNOWN.popitem(last=False)
+    return known
 
 
 def _knows(subject: facts.Subject, world: facts.World, label: SecurityLabel, day: date) -> bool:
@@ -380,9 +425,17 @@ def update_profile(
             problems.raise_if_any()
             profile.artifact_ids = [str(i) for i in data.artifact_ids]
         if data.capabilities is not None:
-            wanted = sorted(set(data.capabilities))
-            if wanted != profile.capabilities:
-                profile.capability_rows = [ProfileCapability(code=c) for c in wanted]
+            # Rows are kept, removed or added one by one: replacing the collection would
+            # insert a code still held before deleting it, against the unique constraint.
+            wanted = set(data.capabilities)
+            for row in list(profile.capability_rows):
+                if row.code not in wanted:
+                    profile.capability_rows.remove(row)
+            held = {row.code for row in profile.capability_rows}
+            for code in sorted(wanted - held):
+                profile.capability_rows.append(ProfileCapability(code=code))
+            uow.flush()
+            session.refresh(profile, ["capability_rows"])
         if data.publications is not None:
             profile.publications = [p.model_dump(exclude_none=True) for p in data.publications]
         for name in ("headline", "summary", "keywords", "status"):
@@ -442,7 +495,9 @@ def _capability(code: str) -> ColumnElement[bool]:
         select(ProfileCapability.profile_id).where(
             or_(
                 ProfileCapability.code == wanted,
-                ProfileCapability.code.startswith(wanted + ".", autoescape=True),
+                # The branch as a range of the code index: every code that starts with
+                # "wanted." sorts between "wanted." and "wanted/" ("/" follows ".").
+                and_(ProfileCapability.code >= wanted + ".", ProfileCapability.code < wanted + "/"),
             )
         )
     )
@@ -466,6 +521,8 @@ def search(
     ranks by the meaning of ``q`` instead (the semantic extra)."""
     _read(actor)
     limit = max(1, min(limit, MAX_PAGE))
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationFailed.of("offset", f"must be between 0 and {MAX_OFFSET}")
     words = index.terms(q)
     if mode == "semantic":
         if not semantic.available():
@@ -493,26 +550,43 @@ def search(
             filters.append(ExpertiseProfile.kind == kind)
         if trl_min is not None:
             filters.append(ExpertiseProfile.trl >= trl_min)
+        capped = False
         if mode == "semantic":
             assert q is not None
             total, ranked = _by_meaning(session, q, filters, limit, offset)
-        elif words:
-            matched = index.matches(session, words)
-            base = (
-                select(ExpertiseProfile.id, matched.c.score)
-                .join(matched, matched.c.profile_id == ExpertiseProfile.id)
-                .where(*filters)
-            )
-            order: tuple[Any, ...] = (matched.c.score.desc(), ExpertiseProfile.id)
         else:
-            base = select(ExpertiseProfile.id, literal(0.0).label("score")).where(*filters)
-            order = (ExpertiseProfile.headline, ExpertiseProfile.id)
-        if mode != "semantic":
-            total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-            ranked = [
-                (i, s)
-                for i, s in session.execute(base.order_by(*order).limit(limit).offset(offset))
-            ]
+            if words:
+                found = index.match(session, words)
+                source: Any = found.source.join(
+                    ExpertiseProfile, ExpertiseProfile.id == found.profile_id
+                )
+                conditions = [found.condition, *filters]
+                score: Any = found.score
+                order: tuple[Any, ...] = (score.desc(), ExpertiseProfile.id)
+            else:
+                source, conditions = ExpertiseProfile, filters
+                score = literal(0.0)
+                order = (ExpertiseProfile.headline, ExpertiseProfile.id)
+            # Counting stops past COUNT_CAP: "more than 1,000" is all a reader needs, and an
+            # exact count of a word most profiles hold would cost more than the page.
+            counted = select(literal(1)).select_from(source).where(*conditions)
+            total = (
+                session.scalar(
+                    select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
+                )
+                or 0
+            )
+            capped = total > COUNT_CAP
+            total = min(total, COUNT_CAP)
+            page = (
+                select(ExpertiseProfile.id, score.label("score"))
+                .select_from(source)
+                .where(*conditions)
+                .order_by(*order)
+                .limit(limit)
+                .offset(offset)
+            )
+            ranked = [(i, s) for i, s in session.execute(page)]
         profiles = {
             p.id: p
             for p in session.scalars(
@@ -520,7 +594,9 @@ def search(
             )
         }
         items = [_hit(profiles[i], float(score or 0.0)) for i, score in ranked]
-    return SearchOut(total=total, items=items, limit=limit, offset=offset, mode=mode)
+    return SearchOut(
+        total=total, total_capped=capped, items=items, limit=limit, offset=offset, mode=mode
+    )
 
 
 def _by_meaning(
@@ -544,7 +620,7 @@ def _by_meaning(
         if similarity[i] >= semantic.MIN_SIMILARITY
     ]
     page = kept[offset : offset + limit]
-    return len(kept), [(rows[i][0], float(similarity[i])) for i in page]
+    return min(len(kept), COUNT_CAP), [(rows[i][0], float(similarity[i])) for i in page]
 
 
 def _hit(profile: ExpertiseProfile, score: float) -> ProfileHit:
@@ -569,7 +645,7 @@ def _hit(profile: ExpertiseProfile, score: float) -> ProfileHit:
 def level_number(value: str) -> int:
     """A level on the common ladder by name (SECRET) or number (0 to 4)."""
     text = " ".join(value.strip().upper().split())
-    if text.isdigit() and int(text) < len(LEVEL_NAMES):
+    if text.isascii() and text.isdigit() and int(text) < len(LEVEL_NAMES):
         return int(text)
     if text in LEVEL_NAMES:
         return LEVEL_NAMES.index(text)

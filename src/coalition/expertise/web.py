@@ -7,7 +7,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from coalition.accounts.permissions import Permission, Principal, holds_somewhere
@@ -30,7 +30,9 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    """A small number typed in a form; anything else is no filter."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else None
 
 
 @router.get("/expertise")
@@ -44,7 +46,7 @@ def search_page(
     kind: Annotated[ProfileKind | None, AnyChoice] = None,
     trl_min: Annotated[str | None, AnyChoice] = None,
     meaning: Annotated[str | None, AnyChoice] = None,
-    offset: int = 0,
+    offset: Annotated[int, Query(ge=0, le=services.MAX_OFFSET)] = 0,
 ) -> Response:
     by_meaning = meaning == "1" and semantic.available() and bool(q and q.strip())
     found = services.search(
@@ -61,11 +63,13 @@ def search_page(
     )
     page = SimpleNamespace(
         total=found.total,
+        capped=found.total_capped,
         items=found.items,
         offset=found.offset,
         limit=found.limit,
         has_previous=found.offset > 0,
-        has_next=found.offset + len(found.items) < found.total,
+        has_next=found.offset + len(found.items) < found.total
+        and found.offset + found.limit <= services.MAX_OFFSET,
     )
     return render(
         request,

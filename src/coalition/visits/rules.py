@@ -19,6 +19,8 @@ from coalition.common.workdays import (
 
 #: A visit longer than this is an assignment, arranged otherwise.
 LONGEST_VISIT = timedelta(days=366)
+#: How far ahead a visit may be requested.
+FURTHEST_AHEAD = timedelta(days=731)
 
 
 class Step(enum.StrEnum):
@@ -92,6 +94,9 @@ def standing(due: date, today: date, nation: str, remind_days: int) -> Standing:
     it (in the nation whose office must act)."""
     if today > due:
         return Standing.OVERDUE
+    # Far from due: no need to count the working days one by one.
+    if (due - today).days > 3 * remind_days + 14:
+        return Standing.ON_TIME
     if working_days_between(today, due, nation) <= remind_days:
         return Standing.DUE_SOON
     return Standing.ON_TIME

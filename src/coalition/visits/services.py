@@ -149,6 +149,20 @@ def _standing(visit: Visit, today: date, remind_days: int) -> rules.Standing | N
     return None if due is None else rules.standing(due[0], today, due[1], remind_days)
 
 
+def _may_read_clearance(session: Session, actor: Principal, visit: Visit) -> bool:
+    """The clearance confirmed (issuer, level, reference) is shown to the visitor, the two
+    offices and whoever may read the visitor's clearances; not to every facility manager."""
+    if actor.is_operator or actor.person_id == visit.visitor_id:
+        return True
+    home = _visitor_target(session, visit.visitor)
+    host = _host_target(session, visit.facility, visit.visitor_id)
+    return (
+        authorize(actor, P.VISIT_CONFIRM_CLEARANCE, home).allowed
+        or authorize(actor, P.CLEARANCE_READ, home).allowed
+        or authorize(actor, P.VISIT_APPROVE, host).allowed
+    )
+
+
 def _facility_today(visit: Visit, now: datetime) -> date:
     return rules.local_day(now, visit.facility.time_zone)
 
@@ -211,7 +225,7 @@ def visit_out(
         clearance_needed=visit.clearance_needed,
         clearance_due=visit.clearance_due,
         decision_due=visit.decision_due,
-        clearance=visit.clearance_summary,
+        clearance=visit.clearance_summary if _may_read_clearance(session, actor, visit) else None,
         clearance_confirmed_by=visit.clearance_confirmed_by,
         clearance_confirmed_at=visit.clearance_confirmed_at,
         escort_required=visit.escort_required,
@@ -331,6 +345,11 @@ def request_visit(
             raise ValidationFailed.of(
                 "first_day",
                 f"is in the past (it is {requested_on} at {facility.code}, {facility.time_zone})",
+            )
+        if data.first_day > requested_on + rules.FURTHEST_AHEAD:
+            raise ValidationFailed.of(
+                "first_day",
+                f"is more than {rules.FURTHEST_AHEAD.days} days ahead; request it nearer the time",
             )
         notice = lead_days(settings, host)
         earliest = rules.earliest_first_day(requested_on, notice, host)
@@ -636,6 +655,15 @@ def _check_approval(
         if refusal:
             raise Conflict(f"outcome: since the clearance was confirmed: {refusal}")
         _record_permits(uow, actor, visit, decisions)
+    elif visit.classified_access:
+        # No clearance to confirm, but releasability, caveats and export controls may
+        # have changed since the request.
+        days = (visit.first_day, visit.last_day)
+        decisions = _decisions(uow, visit.facility, visit.project_id, visit.visitor_id, days)
+        refusal = _refusal(decisions, visit.visitor.full_name, days)
+        if refusal:
+            raise Conflict(f"outcome: {refusal}")
+        _record_permits(uow, actor, visit, decisions)
     if visit.escort_required:
         if data.escort_id is None:
             raise ValidationFailed.of("escort_id", f"an escort is required: {visit.escort_reason}")
@@ -776,6 +804,8 @@ def send_reminders(
             _query().where(Visit.status == VisitStatus.REQUESTED).order_by(Visit.first_day)
         ):
             today = _facility_today(visit, moment)
+            if visit.first_day < today:  # started undecided: nothing left to remind of
+                continue
             standing = _standing(visit, today, settings.visit_reminder_working_days)
             due, step = _due(visit), _waiting_for(visit)
             if standing in (None, rules.Standing.ON_TIME) or due is None or step is None:
