@@ -553,8 +553,20 @@ def load(engine: Engine, world: World) -> Loaded:
         for i, row in enumerate(world.profiles)
     ]
     sqlite = engine.dialect.name == "sqlite"
+    held = {row["id"]: row for row in profiles}
     documents = [
-        (i, search.Document(title=t, keywords=k, summary=d)) for i, t, k, d in world.documents
+        (
+            i,
+            search.Document(
+                title=t,
+                keywords=k,
+                summary=d,
+                label_id=held[i]["label_id"],
+                status=str(held[i]["status"]),
+                person_id=held[i]["person_id"],
+            ),
+        )
+        for i, t, k, d in world.documents
     ]
     with engine.begin() as connection:
         for model, rows in (

@@ -450,3 +450,14 @@ def test_counts_stop_at_the_cap_and_bad_paging_is_refused(
     with pytest.raises(ValidationFailed) as level:
         services.find_partners(uow(), operator, capability="aero", level="²")
     assert "is not a level" in problems(level.value)["level"]
+
+
+def test_a_relabelled_profile_leaves_the_search_of_those_who_may_no_longer_see_it(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    made = profile(uow, operator, headline="Vortex generators")
+    fabien = actor_of(uow, fw, "fabien")
+    assert services.search(uow(), fabien, q="vortex").total == 1
+    services.update_profile(uow(), operator, made, ProfileUpdate(label=SECRET_USA_GBR))
+    assert services.search(uow(), fabien, q="vortex").total == 0
+    assert services.search(uow(), actor_of(uow, fw, "carol"), q="vortex").total == 1

@@ -82,12 +82,16 @@ class ExpertiseProfile(Entity, Base):
 
 class ProfileCapability(Base):
     __tablename__ = "expertise_capabilities"
-    __table_args__ = (UniqueConstraint("profile_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("profile_id", "code"),
+        # A search by code or branch reads the profiles from the index alone.
+        Index("ix_expertise_capabilities_code", "code", "profile_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     profile_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("expertise_profiles.id", ondelete="CASCADE")
     )
-    code: Mapped[str] = mapped_column(String(80), index=True)
+    code: Mapped[str] = mapped_column(String(80))
 
 
 class ProfileVector(Base):

@@ -22,11 +22,14 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     FromClause,
+    Integer,
+    String,
     Uuid,
     bindparam,
     column,
     func,
     literal_column,
+    select,
     table,
     text,
 )
@@ -40,11 +43,23 @@ _WORD = re.compile(r"[^\W_]+")
 # more than one in a keyword, which counts more than one in the summary (BM25 weights
 # 10 / 5 / 1 on SQLite; tsvector weights A / B / C on PostgreSQL, with the English
 # configuration for stemming).
-_FTS = table(
-    "expertise_search", column("rowid"), column("title"), column("keywords"), column("summary")
+_FTS = table("expertise_search", column("rowid"), column("expertise_search"))
+_KEYS = table(
+    "expertise_search_keys",
+    column("key"),
+    column("profile_id", Uuid()),
+    column("label_id", Integer()),
+    column("status", String()),
+    column("person_id", Uuid()),
 )
-_KEYS = table("expertise_search_keys", column("key"), column("profile_id", Uuid()))
-_VECTORS = table("expertise_search", column("profile_id", Uuid()), column("document", TSVECTOR()))
+_VECTORS = table(
+    "expertise_search",
+    column("profile_id", Uuid()),
+    column("label_id", Integer()),
+    column("status", String()),
+    column("person_id", Uuid()),
+    column("document", TSVECTOR()),
+)
 
 
 def terms(query: str | None) -> list[str]:
@@ -63,6 +78,11 @@ class Document:
     title: str
     keywords: str
     summary: str
+    #: Kept beside the text so that a match is filtered for visibility without reaching
+    #: the profiles table; re-indexed with every change of the profile.
+    label_id: int
+    status: str
+    person_id: uuid.UUID | None
 
 
 def put_many(
@@ -80,12 +100,19 @@ def put_many(
             "title": d.title,
             "keywords": d.keywords,
             "summary": d.summary,
+            "label_id": d.label_id,
+            "status": d.status,
+            "person_id": (d.person_id.hex if sqlite else d.person_id) if d.person_id else None,
         }
         for profile_id, d in given
     ]
     if sqlite:
         connection.execute(
-            text("INSERT INTO expertise_search_keys (profile_id) VALUES (:id)"), rows
+            text(
+                "INSERT INTO expertise_search_keys (profile_id, label_id, status, person_id) "
+                "VALUES (:id, :label_id, :status, :person_id)"
+            ),
+            rows,
         )
         connection.execute(
             text(
@@ -98,7 +125,9 @@ def put_many(
     else:
         connection.execute(
             text(
-                "INSERT INTO expertise_search (profile_id, document) VALUES (:id, "
+                "INSERT INTO expertise_search "
+                "(profile_id, label_id, status, person_id, document) "
+                "VALUES (:id, :label_id, :status, :person_id, "
                 "setweight(to_tsvector('english', :title), 'A') || "
                 "setweight(to_tsvector('english', :keywords), 'B') || "
                 "setweight(to_tsvector('english', :summary), 'C'))"
@@ -138,6 +167,9 @@ class Match:
     profile_id: ColumnElement[Any]
     condition: ColumnElement[bool]
     score: ColumnElement[float]
+    label_id: ColumnElement[Any]
+    status: ColumnElement[Any]
+    person_id: ColumnElement[Any]
 
 
 def match(connection: Session | Connection, words: list[str]) -> Match:
@@ -149,8 +181,11 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
         return Match(
             source=_FTS.join(_KEYS, _KEYS.c.key == _FTS.c.rowid),
             profile_id=_KEYS.c.profile_id,
-            condition=literal_column("expertise_search").op("MATCH")(query),
+            condition=_FTS.c.expertise_search.op("MATCH")(query),
             score=_local_score(words),
+            label_id=_KEYS.c.label_id,
+            status=_KEYS.c.status,
+            person_id=_KEYS.c.person_id,
         )
     tsquery = func.to_tsquery(
         literal_column("'english'"), bindparam("fts_query", " & ".join(f"{w}:*" for w in words))
@@ -160,19 +195,26 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
         profile_id=_VECTORS.c.profile_id,
         condition=_VECTORS.c.document.op("@@")(tsquery),
         score=func.ts_rank_cd(_VECTORS.c.document, tsquery),
+        label_id=_VECTORS.c.label_id,
+        status=_VECTORS.c.status,
+        person_id=_VECTORS.c.person_id,
     )
 
 
 def _local_score(words: list[str]) -> ColumnElement[float]:
     """A score that depends on the profile alone: each word found in the title counts 10,
-    in the keywords 5, in the summary 1. FTS5's bm25() is not used: its term weights come
+    in the keywords 5, in the summary 1, found by FTS5 itself with a column filter (so the
+    indexed text is never read back). FTS5's bm25() is not used: its term weights come
     from the whole index, hidden profiles included, so a reader could learn from a score
     how many profiles they may not see hold a word (decision 0019)."""
-    total: ColumnElement[Any] = literal_column("0.0")
+    total: ColumnElement[Any] = literal_column("0")
     for index, word in enumerate(words):
-        needle: ColumnElement[str] = bindparam(f"fts_word_{index}", word)
         for field, weight in (("title", 10), ("keywords", 5), ("summary", 1)):
-            found = func.instr(func.lower(_FTS.c[field]), needle) > 0
+            inner = _FTS.alias(f"fts_{index}_{field}")
+            where = inner.c.expertise_search.op("MATCH")(
+                bindparam(f"fts_{index}_{field}", f'{{{field}}} : "{word}"*')
+            )
+            found = _FTS.c.rowid.in_(select(inner.c.rowid).where(where))
             total = total + func.iif(found, weight, 0)
     return total
 

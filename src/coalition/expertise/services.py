@@ -92,16 +92,21 @@ class Reach:
     organisation_ids: frozenset[uuid.UUID] = frozenset()
     person_id: uuid.UUID | None = None
 
-    def where(self) -> ColumnElement[bool]:
+    def where(
+        self, label_id: Any = ExpertiseProfile.label_id, person_id: Any = ExpertiseProfile.person_id
+    ) -> ColumnElement[bool]:
+        """The condition on the profiles, or on the same columns kept in the search index
+        (``label_id`` and ``person_id`` given); person-less accounts filter by organisation,
+        on the profiles."""
         if self.everything:
             return true()
         alternatives: list[ColumnElement[bool]] = []
         if self.label_ids:
-            alternatives.append(ExpertiseProfile.label_id.in_(sorted(self.label_ids)))
+            alternatives.append(label_id.in_(sorted(self.label_ids)))
         if self.organisation_ids:
             alternatives.append(ExpertiseProfile.organisation_id.in_(self.organisation_ids))
         if self.person_id is not None:
-            alternatives.append(ExpertiseProfile.person_id == self.person_id)
+            alternatives.append(person_id == self.person_id)
         return or_(*alternatives) if alternatives else false()
 
     def sees(self, profile: ExpertiseProfile) -> bool:
@@ -265,6 +270,9 @@ def _document(profile: ExpertiseProfile) -> index.Document:
         title=" ".join(names),
         keywords=" ".join(words),
         summary=" ".join([profile.summary, *(p.get("title", "") for p in profile.publications)]),
+        label_id=profile.label_id,
+        status=profile.status.value,
+        person_id=profile.person_id,
     )
 
 
@@ -537,7 +545,8 @@ def search(
         raise ValidationFailed.of("mode", f"'{mode}' is not text or semantic")
     with uow:
         session = uow.session
-        filters = [ExpertiseProfile.status == ProfileStatus.ACTIVE, reach(uow, actor).where()]
+        seen = reach(uow, actor)
+        filters: list[ColumnElement[bool]] = []
         if capability:
             filters.append(_capability(capability))
         if nation:
@@ -551,21 +560,31 @@ def search(
         if trl_min is not None:
             filters.append(ExpertiseProfile.trl >= trl_min)
         capped = False
+        on_profiles = [ExpertiseProfile.status == ProfileStatus.ACTIVE, seen.where(), *filters]
         if mode == "semantic":
             assert q is not None
-            total, ranked = _by_meaning(session, q, filters, limit, offset)
+            total, ranked = _by_meaning(session, q, on_profiles, limit, offset)
         else:
             if words:
                 found = index.match(session, words)
-                source: Any = found.source.join(
-                    ExpertiseProfile, ExpertiseProfile.id == found.profile_id
-                )
-                conditions = [found.condition, *filters]
+                # Visibility and status are tested on the index's own columns, so a match
+                # reaches the profiles table only when other filters need it.
+                source: Any = found.source
+                if filters or seen.organisation_ids:
+                    source = source.join(ExpertiseProfile, ExpertiseProfile.id == found.profile_id)
+                conditions = [
+                    found.condition,
+                    found.status == ProfileStatus.ACTIVE.value,
+                    seen.where(found.label_id, found.person_id),
+                    *filters,
+                ]
                 score: Any = found.score
-                order: tuple[Any, ...] = (score.desc(), ExpertiseProfile.id)
+                identity: Any = found.profile_id
+                order: tuple[Any, ...] = (score.desc(), identity)
             else:
-                source, conditions = ExpertiseProfile, filters
+                source, conditions = ExpertiseProfile, on_profiles
                 score = literal(0.0)
+                identity = ExpertiseProfile.id
                 order = (ExpertiseProfile.headline, ExpertiseProfile.id)
             # Counting stops past COUNT_CAP: "more than 1,000" is all a reader needs, and an
             # exact count of a word most profiles hold would cost more than the page.
@@ -579,7 +598,7 @@ def search(
             capped = total > COUNT_CAP
             total = min(total, COUNT_CAP)
             page = (
-                select(ExpertiseProfile.id, score.label("score"))
+                select(identity, score.label("score"))
                 .select_from(source)
                 .where(*conditions)
                 .order_by(*order)
