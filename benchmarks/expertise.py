@@ -564,6 +564,9 @@ def load(engine: Engine, world: World) -> Loaded:
                 label_id=held[i]["label_id"],
                 status=str(held[i]["status"]),
                 person_id=held[i]["person_id"],
+                organisation_id=held[i]["organisation_id"],
+                kind=str(held[i]["kind"]),
+                trl=held[i]["trl"],
             ),
         )
         for i, t, k, d in world.documents

@@ -51,6 +51,9 @@ _KEYS = table(
     column("label_id", Integer()),
     column("status", String()),
     column("person_id", Uuid()),
+    column("organisation_id", Uuid()),
+    column("kind", String()),
+    column("trl", Integer()),
 )
 _VECTORS = table(
     "expertise_search",
@@ -58,6 +61,9 @@ _VECTORS = table(
     column("label_id", Integer()),
     column("status", String()),
     column("person_id", Uuid()),
+    column("organisation_id", Uuid()),
+    column("kind", String()),
+    column("trl", Integer()),
     column("document", TSVECTOR()),
 )
 
@@ -78,11 +84,14 @@ class Document:
     title: str
     keywords: str
     summary: str
-    #: Kept beside the text so that a match is filtered for visibility without reaching
-    #: the profiles table; re-indexed with every change of the profile.
+    #: Kept beside the text so that a match is filtered (visibility, status, owner, kind,
+    #: readiness) without reaching the profiles table; re-indexed with every change.
     label_id: int
     status: str
     person_id: uuid.UUID | None
+    organisation_id: uuid.UUID
+    kind: str
+    trl: int | None
 
 
 def put_many(
@@ -103,14 +112,18 @@ def put_many(
             "label_id": d.label_id,
             "status": d.status,
             "person_id": (d.person_id.hex if sqlite else d.person_id) if d.person_id else None,
+            "organisation_id": d.organisation_id.hex if sqlite else d.organisation_id,
+            "kind": d.kind,
+            "trl": d.trl,
         }
         for profile_id, d in given
     ]
     if sqlite:
         connection.execute(
             text(
-                "INSERT INTO expertise_search_keys (profile_id, label_id, status, person_id) "
-                "VALUES (:id, :label_id, :status, :person_id)"
+                "INSERT INTO expertise_search_keys "
+                "(profile_id, label_id, status, person_id, organisation_id, kind, trl) "
+                "VALUES (:id, :label_id, :status, :person_id, :organisation_id, :kind, :trl)"
             ),
             rows,
         )
@@ -126,8 +139,8 @@ def put_many(
         connection.execute(
             text(
                 "INSERT INTO expertise_search "
-                "(profile_id, label_id, status, person_id, document) "
-                "VALUES (:id, :label_id, :status, :person_id, "
+                "(profile_id, label_id, status, person_id, organisation_id, kind, trl, document) "
+                "VALUES (:id, :label_id, :status, :person_id, :organisation_id, :kind, :trl, "
                 "setweight(to_tsvector('english', :title), 'A') || "
                 "setweight(to_tsvector('english', :keywords), 'B') || "
                 "setweight(to_tsvector('english', :summary), 'C'))"
@@ -170,6 +183,9 @@ class Match:
     label_id: ColumnElement[Any]
     status: ColumnElement[Any]
     person_id: ColumnElement[Any]
+    organisation_id: ColumnElement[Any]
+    kind: ColumnElement[Any]
+    trl: ColumnElement[Any]
 
 
 def match(connection: Session | Connection, words: list[str]) -> Match:
@@ -186,6 +202,9 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
             label_id=_KEYS.c.label_id,
             status=_KEYS.c.status,
             person_id=_KEYS.c.person_id,
+            organisation_id=_KEYS.c.organisation_id,
+            kind=_KEYS.c.kind,
+            trl=_KEYS.c.trl,
         )
     tsquery = func.to_tsquery(
         literal_column("'english'"), bindparam("fts_query", " & ".join(f"{w}:*" for w in words))
@@ -198,6 +217,9 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
         label_id=_VECTORS.c.label_id,
         status=_VECTORS.c.status,
         person_id=_VECTORS.c.person_id,
+        organisation_id=_VECTORS.c.organisation_id,
+        kind=_VECTORS.c.kind,
+        trl=_VECTORS.c.trl,
     )
 
 

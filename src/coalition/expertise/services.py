@@ -93,18 +93,19 @@ class Reach:
     person_id: uuid.UUID | None = None
 
     def where(
-        self, label_id: Any = ExpertiseProfile.label_id, person_id: Any = ExpertiseProfile.person_id
+        self,
+        label_id: Any = ExpertiseProfile.label_id,
+        person_id: Any = ExpertiseProfile.person_id,
+        organisation_id: Any = ExpertiseProfile.organisation_id,
     ) -> ColumnElement[bool]:
-        """The condition on the profiles, or on the same columns kept in the search index
-        (``label_id`` and ``person_id`` given); person-less accounts filter by organisation,
-        on the profiles."""
+        """The condition on the profiles, or on the same columns kept in the search index."""
         if self.everything:
             return true()
         alternatives: list[ColumnElement[bool]] = []
         if self.label_ids:
             alternatives.append(label_id.in_(sorted(self.label_ids)))
         if self.organisation_ids:
-            alternatives.append(ExpertiseProfile.organisation_id.in_(self.organisation_ids))
+            alternatives.append(organisation_id.in_(self.organisation_ids))
         if self.person_id is not None:
             alternatives.append(person_id == self.person_id)
         return or_(*alternatives) if alternatives else false()
@@ -273,6 +274,9 @@ def _document(profile: ExpertiseProfile) -> index.Document:
         label_id=profile.label_id,
         status=profile.status.value,
         person_id=profile.person_id,
+        organisation_id=profile.organisation_id,
+        kind=profile.kind.value,
+        trl=profile.trl,
     )
 
 
@@ -497,9 +501,9 @@ def profile_id_of(
 # --- search ------------------------------------------------------------------------------
 
 
-def _capability(code: str) -> ColumnElement[bool]:
+def _capability(code: str, profile_id: Any = ExpertiseProfile.id) -> ColumnElement[bool]:
     wanted = code.strip().lower()
-    return ExpertiseProfile.id.in_(
+    found: ColumnElement[bool] = profile_id.in_(
         select(ProfileCapability.profile_id).where(
             or_(
                 ProfileCapability.code == wanted,
@@ -509,6 +513,7 @@ def _capability(code: str) -> ColumnElement[bool]:
             )
         )
     )
+    return found
 
 
 def search(
@@ -546,19 +551,32 @@ def search(
     with uow:
         session = uow.session
         seen = reach(uow, actor)
-        filters: list[ColumnElement[bool]] = []
-        if capability:
-            filters.append(_capability(capability))
-        if nation:
-            filters.append(
-                ExpertiseProfile.organisation_id.in_(
-                    select(Organisation.id).where(Organisation.nation_code == nation.upper())
+
+        def narrowed(
+            profile_id: Any, organisation_id: Any, kind_column: Any, trl: Any
+        ) -> list[ColumnElement[bool]]:
+            """The filters, on the profiles or on the same columns in the search index."""
+            out: list[ColumnElement[bool]] = []
+            if capability:
+                out.append(_capability(capability, profile_id))
+            if nation:
+                out.append(
+                    organisation_id.in_(
+                        select(Organisation.id).where(Organisation.nation_code == nation.upper())
+                    )
                 )
-            )
-        if kind is not None:
-            filters.append(ExpertiseProfile.kind == kind)
-        if trl_min is not None:
-            filters.append(ExpertiseProfile.trl >= trl_min)
+            if kind is not None:
+                out.append(kind_column == kind.value)
+            if trl_min is not None:
+                out.append(trl >= trl_min)
+            return out
+
+        filters = narrowed(
+            ExpertiseProfile.id,
+            ExpertiseProfile.organisation_id,
+            ExpertiseProfile.kind,
+            ExpertiseProfile.trl,
+        )
         capped = False
         on_profiles = [ExpertiseProfile.status == ProfileStatus.ACTIVE, seen.where(), *filters]
         if mode == "semantic":
@@ -567,16 +585,14 @@ def search(
         else:
             if words:
                 found = index.match(session, words)
-                # Visibility and status are tested on the index's own columns, so a match
-                # reaches the profiles table only when other filters need it.
+                # Every condition is on the index's own columns: a match never reaches the
+                # profiles table until its page is shown.
                 source: Any = found.source
-                if filters or seen.organisation_ids:
-                    source = source.join(ExpertiseProfile, ExpertiseProfile.id == found.profile_id)
                 conditions = [
                     found.condition,
                     found.status == ProfileStatus.ACTIVE.value,
-                    seen.where(found.label_id, found.person_id),
-                    *filters,
+                    seen.where(found.label_id, found.person_id, found.organisation_id),
+                    *narrowed(found.profile_id, found.organisation_id, found.kind, found.trl),
                 ]
                 score: Any = found.score
                 identity: Any = found.profile_id

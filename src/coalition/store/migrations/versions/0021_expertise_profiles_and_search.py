@@ -125,7 +125,8 @@ def _create_search_index() -> None:
             "key INTEGER PRIMARY KEY, "
             "profile_id CHAR(32) NOT NULL UNIQUE "
             "REFERENCES expertise_profiles (id) ON DELETE CASCADE, "
-            "label_id INTEGER NOT NULL, status VARCHAR(60) NOT NULL, person_id CHAR(32))"
+            "label_id INTEGER NOT NULL, status VARCHAR(60) NOT NULL, person_id CHAR(32), "
+            "organisation_id CHAR(32) NOT NULL, kind VARCHAR(60) NOT NULL, trl INTEGER)"
         )
         op.execute(
             "CREATE VIRTUAL TABLE expertise_search USING fts5("
@@ -137,6 +138,7 @@ def _create_search_index() -> None:
             "CREATE TABLE expertise_search ("
             "profile_id UUID PRIMARY KEY REFERENCES expertise_profiles (id) ON DELETE CASCADE, "
             "label_id INTEGER NOT NULL, status VARCHAR(60) NOT NULL, person_id UUID, "
+            "organisation_id UUID NOT NULL, kind VARCHAR(60) NOT NULL, trl INTEGER, "
             "document TSVECTOR NOT NULL)"
         )
         op.execute(
