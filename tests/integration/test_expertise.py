@@ -461,3 +461,27 @@ def test_a_relabelled_profile_leaves_the_search_of_those_who_may_no_longer_see_i
     services.update_profile(uow(), operator, made, ProfileUpdate(label=SECRET_USA_GBR))
     assert services.search(uow(), fabien, q="vortex").total == 0
     assert services.search(uow(), actor_of(uow, fw, "carol"), q="vortex").total == 1
+
+
+def test_pages_across_the_ranking_tiers_follow_one_ranking(
+    uow: UowFactory, fw: FacilityWorld, operator: Principal
+) -> None:
+    for n in range(2):
+        profile(uow, operator, headline=f"Gimbal design {n}", keywords=["gimbal"])
+        profile(uow, operator, headline=f"Mounts {n}", keywords=["gimbal", "vibration"])
+        profile(uow, operator, headline=f"Optics {n}", keywords=["lenses"], summary="A gimbal too.")
+    whole = [h.headline for h in services.search(uow(), operator, q="gimbal", limit=100).items]
+    assert whole[:2] == ["Gimbal design 0", "Gimbal design 1"] or whole[:2] == [
+        "Gimbal design 1",
+        "Gimbal design 0",
+    ]
+    assert {w.split()[0] for w in whole[2:4]} == {"Mounts"}
+    assert {w.split()[0] for w in whole[4:]} == {"Optics"}
+    one_by_one = [
+        services.search(uow(), operator, q="gimbal", limit=1, offset=k).items[0].headline
+        for k in range(6)
+    ]
+    assert one_by_one == whole
+    assert [
+        h.headline for h in services.search(uow(), operator, q="gimbal", limit=3, offset=1).items
+    ] == whole[1:4]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Uuid,
     bindparam,
+    case,
     column,
     func,
     literal_column,
@@ -188,17 +189,25 @@ class Match:
     trl: ColumnElement[Any]
 
 
-def match(connection: Session | Connection, words: list[str]) -> Match:
+_WEIGHTS = (("title", "A", 10), ("keywords", "B", 5), ("summary", "C", 1))
+
+
+def match(connection: Session | Connection, words: list[str], *, tier: int | None = None) -> Match:
     """The profiles matching every word, as parts of one flat query: the caller adds the
-    profiles' filters to the same WHERE, so the score is computed only for the rows the
-    reader may see."""
-    if _dialect(connection) == "sqlite":
-        query: ColumnElement[str] = bindparam("fts_query", " ".join(f'"{w}"*' for w in words))
+    filters to the same WHERE, so the score is computed only for the rows the reader may
+    see. With ``tier`` (one word only, see :func:`tiers`), only the profiles whose best
+    column for the word is that tier's."""
+    sqlite = _dialect(connection) == "sqlite"
+    if sqlite:
+        text_query = " ".join(f'"{w}"*' for w in words)
+        if tier is not None:
+            text_query = _tier_query(words[0], tier, sqlite=True)
+        query: ColumnElement[str] = bindparam("fts_query", text_query)
         return Match(
             source=_FTS.join(_KEYS, _KEYS.c.key == _FTS.c.rowid),
             profile_id=_KEYS.c.profile_id,
             condition=_FTS.c.expertise_search.op("MATCH")(query),
-            score=_local_score(words),
+            score=_local_score(words, sqlite=True),
             label_id=_KEYS.c.label_id,
             status=_KEYS.c.status,
             person_id=_KEYS.c.person_id,
@@ -206,14 +215,15 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
             kind=_KEYS.c.kind,
             trl=_KEYS.c.trl,
         )
-    tsquery = func.to_tsquery(
-        literal_column("'english'"), bindparam("fts_query", " & ".join(f"{w}:*" for w in words))
-    )
+    text_query = " & ".join(f"{w}:*" for w in words)
+    if tier is not None:
+        text_query = _tier_query(words[0], tier, sqlite=False)
+    tsquery = func.to_tsquery(literal_column("'english'"), bindparam("fts_query", text_query))
     return Match(
         source=_VECTORS,
         profile_id=_VECTORS.c.profile_id,
         condition=_VECTORS.c.document.op("@@")(tsquery),
-        score=func.ts_rank_cd(_VECTORS.c.document, tsquery),
+        score=_local_score(words, sqlite=False),
         label_id=_VECTORS.c.label_id,
         status=_VECTORS.c.status,
         person_id=_VECTORS.c.person_id,
@@ -223,21 +233,46 @@ def match(connection: Session | Connection, words: list[str]) -> Match:
     )
 
 
-def _local_score(words: list[str]) -> ColumnElement[float]:
-    """A score that depends on the profile alone: each word found in the title counts 10,
-    in the keywords 5, in the summary 1, found by FTS5 itself with a column filter (so the
-    indexed text is never read back). FTS5's bm25() is not used: its term weights come
-    from the whole index, hidden profiles included, so a reader could learn from a score
-    how many profiles they may not see hold a word (decision 0019)."""
+def tiers(words: list[str]) -> int:
+    """How many tiers a search can be ranked in: for one word, the profiles with it in the
+    title, then those with it in the keywords but not the title, then the rest; each tier
+    scores above the next, so pages are filled tier by tier and a frequent word's
+    summary-only matches are scored only when a page reaches them. Several words: one."""
+    return len(_WEIGHTS) if len(words) == 1 else 1
+
+
+def _tier_query(word: str, tier: int, *, sqlite: bool) -> str:
+    """The query of one tier: the word in the tier's column, not in any column above."""
+    if sqlite:
+        wanted = f'{{{_WEIGHTS[tier][0]}}} : "{word}"*'
+        return " ".join([wanted, *(f'NOT {{{f}}} : "{word}"*' for f, _, _ in _WEIGHTS[:tier])])
+    wanted = f"{word}:*{_WEIGHTS[tier][1]}"
+    return " & ".join([wanted, *(f"!{word}:*{w}" for _, w, _ in _WEIGHTS[:tier])])
+
+
+def _local_score(words: list[str], *, sqlite: bool) -> ColumnElement[float]:
+    """A score that depends on the profile alone, the same on both backends: each word
+    found in the title counts 10, in the keywords 5, in the summary 1 (FTS5 column filters;
+    tsvector weights A, B, C). FTS5's bm25() is not used: its term weights come from the
+    whole index, hidden profiles included, so a reader could learn from a score how many
+    profiles they may not see hold a word (decision 0019)."""
     total: ColumnElement[Any] = literal_column("0")
     for index, word in enumerate(words):
-        for field, weight in (("title", 10), ("keywords", 5), ("summary", 1)):
-            inner = _FTS.alias(f"fts_{index}_{field}")
-            where = inner.c.expertise_search.op("MATCH")(
-                bindparam(f"fts_{index}_{field}", f'{{{field}}} : "{word}"*')
-            )
-            found = _FTS.c.rowid.in_(select(inner.c.rowid).where(where))
-            total = total + func.iif(found, weight, 0)
+        for field, letter, weight in _WEIGHTS:
+            name = f"fts_{index}_{field}"
+            if sqlite:
+                inner = _FTS.alias(name)
+                where = inner.c.expertise_search.op("MATCH")(
+                    bindparam(name, f'{{{field}}} : "{word}"*')
+                )
+                found: ColumnElement[bool] = _FTS.c.rowid.in_(select(inner.c.rowid).where(where))
+            else:
+                found = _VECTORS.c.document.op("@@")(
+                    func.to_tsquery(
+                        literal_column("'english'"), bindparam(name, f"{word}:*{letter}")
+                    )
+                )
+            total = total + case((found, weight), else_=0)
     return total
 
 

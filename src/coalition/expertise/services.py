@@ -613,15 +613,18 @@ def search(
             )
             capped = total > COUNT_CAP
             total = min(total, COUNT_CAP)
-            page = (
-                select(identity, score.label("score"))
-                .select_from(source)
-                .where(*conditions)
-                .order_by(*order)
-                .limit(limit)
-                .offset(offset)
-            )
-            ranked = [(i, s) for i, s in session.execute(page)]
+            if words and index.tiers(words) > 1:
+                ranked = _by_tiers(session, words, conditions[1:], limit, offset)
+            else:
+                page = (
+                    select(identity, score.label("score"))
+                    .select_from(source)
+                    .where(*conditions)
+                    .order_by(*order)
+                    .limit(limit)
+                    .offset(offset)
+                )
+                ranked = [(i, s) for i, s in session.execute(page)]
         profiles = {
             p.id: p
             for p in session.scalars(
@@ -632,6 +635,54 @@ def search(
     return SearchOut(
         total=total, total_capped=capped, items=items, limit=limit, offset=offset, mode=mode
     )
+
+
+def _by_tiers(
+    session: Session,
+    words: list[str],
+    filters: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+) -> list[tuple[uuid.UUID, float]]:
+    """The page of a one-word search, filled tier by tier (search.tiers): every score of a
+    tier is above every score of the next, so this is the order of one ranked query, but
+    a frequent word's lower tiers are scored only when a page reaches them. The filters
+    are on the index's columns, which are the same table in every tier."""
+    ranked: list[tuple[uuid.UUID, float]] = []
+    skip = offset
+    for tier in range(index.tiers(words)):
+        found = index.match(session, words, tier=tier)
+        conditions = [found.condition, *filters]
+        if skip:
+            # Only as many as the page still skips need counting.
+            held = (
+                session.scalar(
+                    select(func.count()).select_from(
+                        select(literal(1))
+                        .select_from(found.source)
+                        .where(*conditions)
+                        .limit(skip)
+                        .subquery()
+                    )
+                )
+                or 0
+            )
+            if held < skip:
+                skip -= held
+                continue
+        page = (
+            select(found.profile_id, found.score.label("score"))
+            .select_from(found.source)
+            .where(*conditions)
+            .order_by(found.score.desc(), found.profile_id)
+            .limit(limit - len(ranked))
+            .offset(skip)
+        )
+        ranked += [(i, s) for i, s in session.execute(page)]
+        skip = 0
+        if len(ranked) >= limit:
+            break
+    return ranked
 
 
 def _by_meaning(
