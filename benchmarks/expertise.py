@@ -103,6 +103,7 @@ from coalition.store.migrate import upgrade
 from coalition.store.uow import UnitOfWork, uow_factory
 from coalition.techdata.schemas import LabelIn
 from coalition.techdata.services import build_label, catalogue_of
+from timing import SqlClock, cpu, summary_ms
 
 OPERATOR = Principal.operator("bench")
 REFERENCE = Path(coalition.__file__).parent / "reference"
@@ -625,48 +626,6 @@ def load(engine: Engine, world: World) -> Loaded:
 
 
 # --- measuring ---------------------------------------------------------------------------------
-
-
-class SqlClock:
-    """Time inside the driver's ``execute``, summed over statements, from SQLAlchemy's
-    cursor events (for SQLite up to the first row)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.seconds = 0.0
-        self.statements = 0
-        self._started = 0.0
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, *_: Any) -> None:
-        self._started = time.perf_counter()
-
-    def _after(self, *_: Any) -> None:
-        self.seconds += time.perf_counter() - self._started
-        self.statements += 1
-
-    def reset(self) -> None:
-        self.seconds, self.statements = 0.0, 0
-
-    def close(self, engine: Engine) -> None:
-        event.remove(engine, "before_cursor_execute", self._before)
-        event.remove(engine, "after_cursor_execute", self._after)
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def _ms(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values) * 1000, 1),
-        "p95": round(_p95(values) * 1000, 1),
-        "min": round(min(values) * 1000, 1),
-        "max": round(max(values) * 1000, 1),
-    }
-
-
 def measure(
     loaded: Loaded, searches: dict[str, dict[str, Any]], warmups: int, repeats: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -695,7 +654,7 @@ def measure(
     out: dict[str, Any] = {}
     for name in searches:
         out[name] = {
-            "ms": _ms(times[name]),
+            "ms": summary_ms(times[name]),
             "first call ms": round(first[name] * 1000, 1),
             "in driver execute ms (median)": round(statistics.median(sql[name]) * 1000, 1),
             "statements": statements[name],
@@ -704,7 +663,7 @@ def measure(
             "runs ms": [round(t * 1000, 1) for t in times[name]],
         }
     pooled = [t for name in searches for t in times[name]]
-    out["(all searches)"] = {"ms": _ms(pooled), "calls": len(pooled)}
+    out["(all searches)"] = {"ms": summary_ms(pooled), "calls": len(pooled)}
     return out, results
 
 
@@ -850,14 +809,6 @@ def check(
     return problems, found
 
 
-def _cpu() -> str:
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
 def _run_backend(
     backend: str, args: argparse.Namespace, world: World, searches: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
@@ -946,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
-            "cpu": _cpu(),
+            "cpu": cpu(),
             "python": platform.python_version(),
             "load average at start (1, 5, 15 min)": os.getloadavg(),
         },

@@ -63,7 +63,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from coalition.accounts.permissions import Principal
@@ -102,6 +102,7 @@ from coalition.registry.models import Nation, Organisation, OrganisationKind
 from coalition.store.db import make_engine
 from coalition.store.migrate import upgrade
 from coalition.store.uow import UnitOfWork, uow_factory
+from timing import SqlClock, cpu, summary_ms
 
 OPERATOR = Principal.operator("bench")
 AGREEMENT = "MOU-FUNDING-BENCH"
@@ -513,41 +514,6 @@ def load(engine: Engine, rows: dict[type, list[dict[str, Any]]]) -> dict[str, An
 # --- measuring ---------------------------------------------------------------------------------
 
 
-class SqlClock:
-    """Time inside the driver's ``execute`` (for SQLite, up to the first row: a grouped
-    query's whole work), summed over statements, from SQLAlchemy's cursor events."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.seconds = 0.0
-        self.statements = 0
-        self._started = 0.0
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, *_: Any) -> None:
-        self._started = time.perf_counter()
-
-    def _after(self, *_: Any) -> None:
-        self.seconds += time.perf_counter() - self._started
-        self.statements += 1
-
-    def reset(self) -> None:
-        self.seconds, self.statements = 0.0, 0
-
-
-def _ms(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "median": round(statistics.median(ordered) * 1000, 1),
-        "p95": round(p95 * 1000, 1),
-        "min": round(ordered[0] * 1000, 1),
-        "max": round(ordered[-1] * 1000, 1),
-        "iqr": round((q3 - q1) * 1000, 1),
-    }
-
-
 def measure(
     engine: Engine, warmups: int, repeats: int, profile: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -574,7 +540,7 @@ def measure(
     out: dict[str, Any] = {}
     for name in VARIANTS:
         out[name] = {
-            "ms": _ms(times[name]),
+            "ms": summary_ms(times[name]),
             "first call ms": round(cold[name] * 1000, 1),
             "in driver execute ms (median)": round(statistics.median(sql[name]) * 1000, 1),
             "statements": statements[name],
@@ -614,14 +580,6 @@ def check(reports: dict[str, Any], sums: dict[str, dict[str, int]]) -> list[str]
             if got != expected:
                 problems.append(f"{name}: {what} {got} != {expected}")
     return problems
-
-
-def _cpu() -> str:
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -665,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
-            "cpu": _cpu(),
+            "cpu": cpu(),
             "python": platform.python_version(),
         },
         "workload": {
