@@ -121,6 +121,36 @@ class Settings(BaseSettings):
         description="A pending step of a visit is reminded this many working days before "
         "it is due, and every day once overdue.",
     )
+    smtp_host: str = Field(
+        default="",
+        description="The mail server that sends notifications; empty: no e-mail, the "
+        "in-app inbox only.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The mail server's port.")
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the connection with STARTTLS before logging in (turn off only "
+        "for a relay on the same host).",
+    )
+    smtp_username: str = Field(default="", description="Login at the mail server, if any.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="A file holding the mail server password (kept out of the environment, "
+        "the database and the logs).",
+    )
+    smtp_from: str = Field(
+        default="coalition@localhost", description="The From address of notification e-mail."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="This node's address as its users reach it: links in e-mail start with it.",
+    )
+    mail_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="Tries to send one e-mail (with growing waits) before giving it up.",
+    )
     ledger_witnesses: str = Field(
         default="",
         description="The witnesses this node asks to cosign its checkpoints: entries "

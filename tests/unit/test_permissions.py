@@ -93,13 +93,16 @@ def test_permission_table_is_exactly_as_designed() -> None:
                 P.FACILITY_BOOK,
                 P.VISIT_REQUEST,
                 P.EXPERTISE_MANAGE,
+                P.GOVERNANCE_MANAGE,
+                P.RISK_MANAGE,
+                P.DISPUTE_MANAGE,
             }
         ),
         Role.RESEARCHER: frozenset(
             read | {P.ARTIFACT_CREATE, P.RELEASE_REQUEST, P.FACILITY_BOOK, P.VISIT_REQUEST}
         ),
-        Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE}),
-        Role.FINANCE_OFFICER: frozenset(read | {P.FUNDING_MANAGE}),
+        Role.IP_OFFICER: frozenset(read | {P.IP_RECORD_MANAGE, P.DISPUTE_MANAGE}),
+        Role.FINANCE_OFFICER: frozenset(read | {P.FUNDING_MANAGE, P.DISPUTE_MANAGE}),
         Role.FACILITY_MANAGER: frozenset(
             read | {P.FACILITY_MANAGE, P.FACILITY_BOOK, P.VISIT_REQUEST}
         ),

@@ -71,6 +71,10 @@ class Permission(enum.StrEnum):
     VISIT_APPROVE = "organisation:visit:approve"
     VISIT_REMIND = "node:visit:remind"
     EXPERTISE_MANAGE = "organisation:expertise:manage"
+    GOVERNANCE_MANAGE = "organisation:governance:manage"
+    GOVERNANCE_TICK = "node:governance:tick"
+    RISK_MANAGE = "project:risk:manage"
+    DISPUTE_MANAGE = "organisation:dispute:manage"
     LEDGER_READ = "node:ledger:read"
     PARTNER_MANAGE = "node:partner:manage"
     RELEASE_REQUEST = "organisation:release:request"
@@ -153,6 +157,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FACILITY_BOOK,
             P.VISIT_REQUEST,
             P.EXPERTISE_MANAGE,
+            P.GOVERNANCE_MANAGE,
+            P.RISK_MANAGE,
+            P.DISPUTE_MANAGE,
         }
     ),
     Role.RESEARCHER: frozenset(
@@ -160,11 +167,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # IP terms of agreements are amended by the parties' programme managers; the IP
     # registers (a later issue) are the IP officer's own.
-    Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE}),
+    Role.IP_OFFICER: frozenset(_EVERYONE_READS | {P.IP_RECORD_MANAGE, P.DISPUTE_MANAGE}),
     # Budgets, costs, contributions and workshare of their own organisation and those
     # under it; another party's finance officer records the oversight body's acceptance of
     # an in-kind valuation (coalition.funding.services.decide_contribution).
-    Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE}),
+    Role.FINANCE_OFFICER: frozenset(_EVERYONE_READS | {P.FUNDING_MANAGE, P.DISPUTE_MANAGE}),
     # The catalogue entries of their organisation's facilities and the decisions on their
     # bookings; they request visits to partners' facilities for their people.
     Role.FACILITY_MANAGER: frozenset(

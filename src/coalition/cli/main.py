@@ -31,8 +31,10 @@ def _register() -> None:
     from coalition.expertise import cli as expertise_cli
     from coalition.facilities import cli as facilities_cli
     from coalition.funding import cli as funding_cli
+    from coalition.governance import cli as governance_cli
     from coalition.ip import cli as ip_cli
     from coalition.ledger import cli as ledger_cli
+    from coalition.notifications import cli as notifications_cli
     from coalition.policy import cli as policy_cli
     from coalition.projects import cli as projects_cli
     from coalition.registry import cli as registry_cli
@@ -55,6 +57,8 @@ def _register() -> None:
     facilities_cli.register_bookings(app)
     visits_cli.register(app)
     expertise_cli.register(app)
+    governance_cli.register(app)
+    notifications_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)
     releases_cli.register(app)

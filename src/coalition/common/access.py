@@ -47,3 +47,31 @@ def principal_for_account(session: Session, account_id: uuid.UUID) -> Principal 
         grants=tuple(Grant(r.role, r.scope_kind, r.scope_id) for r in account.roles),
         person_id=account.person_id,
     )
+
+
+def people_holding(session: Session, permission: Permission, target: Target) -> list[uuid.UUID]:
+    """The people whose active accounts hold ``permission`` on ``target``: whom to tell
+    that something waits for them. Asks :func:`authorize` for each account, so it agrees
+    with what those people will be allowed to do."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from coalition.accounts.models import Account, AccountStatus
+
+    accounts = session.scalars(
+        select(Account)
+        .where(Account.person_id.is_not(None), Account.status == AccountStatus.ACTIVE)
+        .options(selectinload(Account.roles))
+    )
+    found: list[uuid.UUID] = []
+    for account in accounts:
+        principal = Principal(
+            name=account.username,
+            account_id=account.id,
+            active=True,
+            grants=tuple(Grant(r.role, r.scope_kind, r.scope_id) for r in account.roles),
+            person_id=account.person_id,
+        )
+        if account.person_id not in found and authorize(principal, permission, target).allowed:
+            found.append(account.person_id)  # type: ignore[arg-type]
+    return found

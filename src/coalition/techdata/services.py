@@ -660,6 +660,15 @@ def _may_know(uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact) -> bool
     return decide(seen.request, seen.world).permit
 
 
+def may_know_artifact(uow: UnitOfWork, actor: Principal, artifact: Artifact) -> bool:
+    """Whether the actor may know that ``artifact`` exists (the engine's view-metadata
+    decision for their person): what lists of attached papers show. The node's operator
+    knows every artifact; an account with no person knows none."""
+    if actor.is_operator:
+        return True
+    return actor.person_id is not None and _may_know(uow, actor.person_id, artifact)
+
+
 def _metadata_request(uow: UnitOfWork, person_id: uuid.UUID, artifact: Artifact) -> _Seen:
     """The person's request to know that ``artifact`` exists, in the current world."""
     session = uow.session

@@ -183,11 +183,15 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.facilities import web as facilities_web
     from coalition.funding import api as funding_api
     from coalition.funding import web as funding_web
+    from coalition.governance import api as governance_api
+    from coalition.governance import web as governance_web
     from coalition.ip import api as ip_api
     from coalition.ip import web as ip_web
     from coalition.ledger import api as ledger_api
     from coalition.ledger import web as ledger_web
     from coalition.ledger import witness_api
+    from coalition.notifications import api as notifications_api
+    from coalition.notifications import web as notifications_web
     from coalition.projects import api as projects_api
     from coalition.projects import plan_web as projects_plan_web
     from coalition.projects import web as projects_web
@@ -221,6 +225,8 @@ def _install_routes(app: FastAPI) -> None:
         facilities_api,
         visits_api,
         expertise_api,
+        governance_api,
+        notifications_api,
         ledger_api,
         audit_api,
     ):
@@ -244,6 +250,8 @@ def _install_routes(app: FastAPI) -> None:
         facilities_web,
         visits_web,
         expertise_web,
+        governance_web,
+        notifications_web,
         ledger_web,
     ):
         app.include_router(module.router)
