@@ -347,3 +347,59 @@ def test_seats_are_fixed_when_the_vote_opens(
             uow(), gw.principal(uow, "dan"), motion.id, VoteIn(choice="for"), settings, NOW
         )
     assert uuid.UUID(str(motion.id)) == motion.id
+
+
+def test_the_clock_closes_due_procedures_escalates_disputes_and_reminds_once_a_day(
+    uow: UowFactory, operator: Principal, gw: GovernanceWorld, settings: Settings
+) -> None:
+    from coalition.disputes.schemas import DisputeIn
+    from coalition.disputes.services import get_dispute, raise_dispute
+
+    pm = gw.principal(uow, "pm")
+    motion = services.open_motion(uow(), pm, _written(days=3), settings, NOW)
+    services.cast_vote(
+        uow(), gw.principal(uow, "alice"), motion.id, VoteIn(choice="for"), settings, NOW
+    )
+    services.assign_action(
+        uow(),
+        pm,
+        ActionItemIn(
+            reference="SC-TRI/A9",
+            body="SC-TRI",
+            title="Book the range",
+            owner_id=gw.people["claire"],
+            due_on=NOW.date() + timedelta(days=2),
+        ),
+        settings,
+        NOW,
+    )
+    dispute = raise_dispute(
+        uow(),
+        operator,
+        DisputeIn(
+            reference="DSP-TRI-1",
+            agreement="MOU-TRI",
+            subject="funding",
+            title="Share of the range costs",
+            description="Who pays for the extra range days.",
+            raised_by="UKSL",
+            parties=["USAPL"],
+        ),
+        settings,
+        NOW,
+    )
+    with pytest.raises(PermissionDenied):
+        services.tick(uow, pm, settings, NOW)
+    day_one = NOW + timedelta(days=1)
+    first = services.tick(uow, operator, settings, day_one)
+    # Bob and Claire are reminded of the vote closing within two days; Claire of her item.
+    assert (first.motions_closed, first.disputes_escalated, first.reminders) == ([], [], 3)
+    assert services.tick(uow, operator, settings, day_one + timedelta(hours=1)).reminders == 0
+    later = NOW + timedelta(days=31)
+    last = services.tick(uow, operator, settings, later)
+    assert last.motions_closed == ["SC-TRI/2026/01"]
+    assert last.disputes_escalated == ["DSP-TRI-1"]  # one level only: the ladder runs out
+    closed = services.get_motion(uow(), pm, motion.id, later)
+    assert closed.status == "failed" and "quorum not met" in (closed.explanation or "")
+    assert get_dispute(uow(), operator, dispute.id, settings, later).exhausted
+    assert services.tick(uow, operator, settings, later).motions_closed == []

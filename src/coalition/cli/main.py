@@ -27,6 +27,7 @@ def _register() -> None:
     from coalition.agreements import cli as agreements_cli
     from coalition.cli import node
     from coalition.content import cli as content_cli
+    from coalition.disputes import cli as disputes_cli
     from coalition.exchange import cli as exchange_cli
     from coalition.expertise import cli as expertise_cli
     from coalition.facilities import cli as facilities_cli
@@ -40,6 +41,7 @@ def _register() -> None:
     from coalition.registry import cli as registry_cli
     from coalition.registry import people_cli
     from coalition.releases import cli as releases_cli
+    from coalition.risks import cli as risks_cli
     from coalition.techdata import cli as techdata_cli
     from coalition.visits import cli as visits_cli
 
@@ -58,6 +60,8 @@ def _register() -> None:
     visits_cli.register(app)
     expertise_cli.register(app)
     governance_cli.register(app)
+    risks_cli.register(app)
+    disputes_cli.register(app)
     notifications_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)

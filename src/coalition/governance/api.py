@@ -229,5 +229,5 @@ def update_action(
 @router.post("/tick")
 def tick(request: Request, actor: ApiPrincipal, settings: SettingsDep) -> TickOut:
     """Run the governance clock now (meant for a scheduler): close written procedures past
-    their deadline, send due reminders."""
+    their deadline, escalate overdue disputes, send due reminders."""
     return services.tick(request.app.state.uow_factory, actor, settings)

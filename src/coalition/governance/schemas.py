@@ -323,6 +323,7 @@ class TickOut(View):
     """One run of the governance clock."""
 
     motions_closed: list[str]
+    disputes_escalated: list[str]
     reminders: int
 
 

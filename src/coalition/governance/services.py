@@ -1403,9 +1403,11 @@ def tick(
     now: datetime | None = None,
 ) -> TickOut:
     """The governance clock, meant for a scheduler: close the written procedures whose
-    deadline passed, and remind members
+    deadline passed, escalate the disputes whose level's time ran out, and remind members
     of votes closing soon and owners of action items due soon or overdue (once a day).
     Each closing and each escalation is its own transaction."""
+    from coalition.disputes import services as disputes
+
     moment = _now(now)
     require(actor, P.GOVERNANCE_TICK, Target.node())
     closed: list[str] = []
@@ -1431,8 +1433,9 @@ def tick(
             _close(uow, actor, motion, settings, moment, "the deadline passed")
             uow.commit()
             closed.append(motion.reference)
+    escalated = [d.reference for d in disputes.escalate_due(uow_factory(), actor, settings, moment)]
     reminders = _remind(uow_factory(), settings, moment)
-    return TickOut(motions_closed=closed, reminders=reminders)
+    return TickOut(motions_closed=closed, disputes_escalated=escalated, reminders=reminders)
 
 
 def _remind(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:

@@ -4,6 +4,7 @@ from coalition.accounts import models as accounts_models
 from coalition.agreements import models as agreements_models
 from coalition.audit import models as audit_models
 from coalition.content import models as content_models
+from coalition.discussions import models as discussions_models
 from coalition.disputes import models as disputes_models
 from coalition.exchange import models as exchange_models
 from coalition.expertise import models as expertise_models
@@ -18,6 +19,7 @@ from coalition.policy import models as policy_models
 from coalition.projects import models as projects_models
 from coalition.registry import models as registry_models
 from coalition.releases import models as releases_models
+from coalition.reports import models as reports_models
 from coalition.risks import models as risks_models
 from coalition.store.base import Base
 from coalition.techdata import models as techdata_models
@@ -30,6 +32,7 @@ __all__ = [
     "agreements_models",
     "audit_models",
     "content_models",
+    "discussions_models",
     "disputes_models",
     "exchange_models",
     "expertise_models",
@@ -45,6 +48,7 @@ __all__ = [
     "projects_models",
     "registry_models",
     "releases_models",
+    "reports_models",
     "risks_models",
     "techdata_models",
     "visits_models",

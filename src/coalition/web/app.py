@@ -173,6 +173,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.audit import api as audit_api
     from coalition.content import api as content_api
     from coalition.content import web as content_web
+    from coalition.disputes import api as disputes_api
+    from coalition.disputes import web as disputes_web
     from coalition.exchange import api as exchange_api
     from coalition.exchange import web as exchange_web
     from coalition.expertise import api as expertise_api
@@ -200,6 +202,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.registry import web as registry_web
     from coalition.releases import api as releases_api
     from coalition.releases import web as releases_web
+    from coalition.risks import api as risks_api
+    from coalition.risks import web as risks_web
     from coalition.techdata import api as techdata_api
     from coalition.techdata import web as techdata_web
     from coalition.visits import api as visits_api
@@ -226,6 +230,8 @@ def _install_routes(app: FastAPI) -> None:
         visits_api,
         expertise_api,
         governance_api,
+        risks_api,
+        disputes_api,
         notifications_api,
         ledger_api,
         audit_api,
@@ -251,6 +257,8 @@ def _install_routes(app: FastAPI) -> None:
         visits_web,
         expertise_web,
         governance_web,
+        risks_web,
+        disputes_web,
         notifications_web,
         ledger_web,
     ):
