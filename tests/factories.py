@@ -7,11 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from coalition.accounts.permissions import Principal, Role, ScopeKind
 from coalition.accounts.schemas import AccountIn, GrantIn
 from coalition.accounts.services import create_account
 from coalition.agreements.schemas import AgreementIn, PartyIn, StatusChangeIn
 from coalition.agreements.services import change_status, create_agreement
+from coalition.registry.models import Nation
 from coalition.registry.people import create_person
 from coalition.registry.schemas import NationIn, OrganisationIn, PersonIn
 from coalition.registry.services import create_nation, create_organisation
@@ -31,12 +34,17 @@ class World:
 
 
 def make_world(new: Callable[[], UnitOfWork], actor: Principal) -> World:
-    """Each call of `new` gives the unit of work of one use case."""
+    """Each call of `new` gives the unit of work of one use case. Nations already on the
+    node (a browser test's server seeds USA and GBR) are kept."""
+    with new() as unit:
+        existing = set(unit.session.scalars(select(Nation.code)))
     for code, currency, scheme, month in (
         ("USA", "USD", "USA", 10),
         ("GBR", "GBP", "GBR", 4),
         ("FRA", "EUR", "FRA", 1),
     ):
+        if code in existing:
+            continue
         create_nation(
             new(),
             actor,

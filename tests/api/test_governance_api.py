@@ -230,3 +230,25 @@ def test_the_pages_run_a_body(client: TestClient, gw: GovernanceWorld) -> None:
         },
     )
     assert late.status_code == 422 and "is in the past" in late.text
+
+
+def test_the_dashboard_shows_each_reader_what_waits_for_them(
+    client: TestClient, gw: GovernanceWorld
+) -> None:
+    headers = login(client, "pmgr")
+    client.post(f"{API}/motions", json=motion(), headers=headers)
+    board = client.get(f"{API}/dashboard").json()
+    # A programme manager keeps risk registers and acts on disputes; pmgr has no person.
+    assert board["high_risks"] == [] and board["open_disputes"] == []
+    assert board["votes_waiting"] == [] and board["unread"] == 0
+    client.post("/api/v1/auth/logout", headers=headers)
+    login(client, "alice")
+    board = client.get(f"{API}/dashboard").json()
+    assert [v["reference"] for v in board["votes_waiting"]] == ["SC-TRI/W1"]
+    assert board["unread"] == 1
+    assert board["high_risks"] is None and board["open_disputes"] is None
+    client.cookies.clear()
+    web_login(client, "alice")
+    home = client.get("/").text
+    assert "Votes waiting for you" in home and "1 unread notification" in home
+    assert "High and critical risks" not in home

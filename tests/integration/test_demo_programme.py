@@ -230,3 +230,31 @@ def test_the_demo_expertise_shows_each_reader_what_their_nations_may_know(
     assert {h.organisation for h in acoustics.items} >= {"CNSL", "HOSL"}
     partners = find_partners(node.uow(), node.actor, capability="acoustics", level="SECRET")
     assert "CNSL" in {p.organisation for p in partners}
+
+
+def test_the_demo_governance_has_a_decided_and_a_pending_vote(node: DemoNode) -> None:
+    from coalition.accounts.models import Account
+    from coalition.common.access import principal_for_account
+    from coalition.disputes.services import list_disputes
+    from coalition.governance.services import list_meetings, list_motions
+    from coalition.risks.services import heat_map
+    from coalition.settings import Settings
+
+    motions = {m.reference: m for m in list_motions(node.uow(), node.actor)}
+    decided = motions["SC-CSAR-MAS/M7/1"]
+    assert decided.status == "carried" and decided.tally["abstain"] == 1
+    assert (decided.explanation or "").startswith("carried by qualified majority of 75%")
+    pending = motions["SC-CSAR-MAS/WP/2"]
+    assert pending.status == "open" and pending.tally["for"] == 2
+    meetings = list_meetings(node.uow(), node.actor)
+    assert [m.status for m in meetings] == ["held", "scheduled"]
+    assert heat_map(node.uow(), node.actor, "CSAR-MAS").total == 3
+    [dispute] = list_disputes(node.uow(), node.actor, Settings())
+    assert dispute.level_name == "Project officers"
+    with node.uow() as unit:
+        account = unit.session.scalar(select(Account).where(Account.username == "sophie.tremaine"))
+        assert account is not None
+        sophie = principal_for_account(unit.session, account.id)
+    assert sophie is not None
+    waiting = list_motions(node.uow(), sophie, awaiting_my_vote=True)
+    assert [m.reference for m in waiting] == ["SC-CSAR-MAS/WP/2"]

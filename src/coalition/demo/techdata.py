@@ -22,6 +22,7 @@ from coalition.accounts.permissions import Principal
 from coalition.demo.expertise import load_expertise
 from coalition.demo.facilities import load_facilities
 from coalition.demo.funding import load_funding
+from coalition.demo.governance import load_governance
 from coalition.demo.ip import load_ip_register
 from coalition.demo.visits import load_visits
 from coalition.exportcontrol.models import AuthorisationKind, Exemption, ExportAuthorisation
@@ -120,6 +121,7 @@ class TechDataLoader:
         self.created += load_facilities(self._uow, self._actor, self._day, self._people)
         self.created += load_visits(self._uow, self._actor, self._day, self._people)
         self.created += load_expertise(self._uow, self._actor, self._people)
+        self.created += load_governance(self._uow, self._actor, self._day, self._people)
         self._artifacts(assets)
         self._grants_and_exemptions()
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
 from coalition.governance import services
+from coalition.governance.dashboard import GovernanceBoard, governance_board
 from coalition.governance.models import MotionStatus
 from coalition.governance.schemas import (
     ActionItemIn,
@@ -33,6 +34,13 @@ from coalition.governance.schemas import (
 from coalition.web.deps import ApiPrincipal, SettingsDep, UowDep
 
 router = APIRouter(prefix="/governance", tags=["governance"])
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, actor: ApiPrincipal, settings: SettingsDep) -> GovernanceBoard:
+    """What waits for the caller: votes, action items, coming meetings, the risks they own;
+    high risks if they keep a register; open disputes if they may act on them."""
+    return governance_board(request.app.state.uow_factory, actor, settings)
 
 
 @router.get("/bodies")

@@ -19,6 +19,7 @@ from coalition.content.services import content_settings
 from coalition.errors import CoalitionError
 from coalition.facilities.feeds import RedactFeedTokens
 from coalition.ledger.integrator import Integrator
+from coalition.notifications.mail import Sender as MailSender
 from coalition.settings import Settings
 from coalition.store.db import make_engine
 from coalition.store.uow import UnitOfWork, uow_factory
@@ -46,21 +47,25 @@ def create_app(
     *,
     background: bool = False,
 ) -> FastAPI:
-    """The application; with ``background``, it also runs the ledger's integrator (the
-    served node does; tests and tools that build an app for a moment do not)."""
+    """The application; with ``background``, it also runs the ledger's integrator and,
+    when the node sends e-mail, the mail sender (the served node does; tests and tools that
+    build an app for a moment do not)."""
     settings = settings or Settings()
     factory = uow or uow_factory(make_engine(settings.effective_database_url))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         integrator = Integrator(factory, settings) if background else None
-        if integrator is not None:
-            integrator.start()
+        sender = MailSender(factory, settings) if background and settings.smtp_host else None
+        for worker in (integrator, sender):
+            if worker is not None:
+                worker.start()
         try:
             yield
         finally:
-            if integrator is not None:
-                integrator.stop()
+            for worker in (integrator, sender):
+                if worker is not None:
+                    worker.stop()
 
     # Calendar programs fetch feeds by a secret address: keep it out of the access log.
     access_log = logging.getLogger("uvicorn.access")

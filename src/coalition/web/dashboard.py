@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from coalition.exportcontrol.services import expiring
 from coalition.funding.reports import balance_alerts
+from coalition.governance.dashboard import governance_board
 from coalition.overview.services import dashboard
 from coalition.visits.services import list_visits
 from coalition.web.deps import UowDep, WebPrincipal
@@ -29,6 +30,9 @@ def home(request: Request, actor: WebPrincipal, uow: UowDep) -> Response:
             "balance_alerts": balance_alerts(request.app.state.uow_factory, actor),
             "visits_waiting": list_visits(
                 request.app.state.uow_factory(), actor, request.app.state.settings, waiting=True
+            ),
+            "governance": governance_board(
+                request.app.state.uow_factory, actor, request.app.state.settings
             ),
         },
     )
