@@ -27,6 +27,7 @@ def _register() -> None:
     from coalition.agreements import cli as agreements_cli
     from coalition.cli import node
     from coalition.content import cli as content_cli
+    from coalition.discussions import cli as discussions_cli
     from coalition.disputes import cli as disputes_cli
     from coalition.exchange import cli as exchange_cli
     from coalition.expertise import cli as expertise_cli
@@ -41,6 +42,7 @@ def _register() -> None:
     from coalition.registry import cli as registry_cli
     from coalition.registry import people_cli
     from coalition.releases import cli as releases_cli
+    from coalition.reports import cli as reports_cli
     from coalition.risks import cli as risks_cli
     from coalition.techdata import cli as techdata_cli
     from coalition.visits import cli as visits_cli
@@ -63,6 +65,8 @@ def _register() -> None:
     risks_cli.register(app)
     disputes_cli.register(app)
     notifications_cli.register(app)
+    reports_cli.register(app)
+    discussions_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)
     releases_cli.register(app)

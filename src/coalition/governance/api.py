@@ -237,5 +237,6 @@ def update_action(
 @router.post("/tick")
 def tick(request: Request, actor: ApiPrincipal, settings: SettingsDep) -> TickOut:
     """Run the governance clock now (meant for a scheduler): close written procedures past
-    their deadline, escalate overdue disputes, send due reminders."""
+    their deadline, escalate overdue disputes, generate the scheduled reports of ended
+    periods, send due reminders."""
     return services.tick(request.app.state.uow_factory, actor, settings)

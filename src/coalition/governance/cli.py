@@ -440,8 +440,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Close written procedures past their deadline, escalate overdue disputes and send
-        the day's reminders."""
+        """Close written procedures past their deadline, escalate overdue disputes, generate
+        the scheduled reports of ended periods and send the day's reminders."""
         moment = None
         if now:
             try:

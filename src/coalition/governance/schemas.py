@@ -324,6 +324,7 @@ class TickOut(View):
 
     motions_closed: list[str]
     disputes_escalated: list[str]
+    reports_generated: list[str]
     reminders: int
 
 

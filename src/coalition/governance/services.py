@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -126,6 +126,31 @@ def _body_by_code(session: Session, actor: Principal, code: str, field: str) -> 
     if body is None or not Readers(session, actor).may_read(body.agreement_id):
         raise ValidationFailed.of(field, f"no oversight body '{code}'")
     return body
+
+
+Record = TypeVar("Record", Meeting, Motion, ActionItem)
+
+
+def _readable(session: Session, actor: Principal, row: Record | None, message: str) -> Record:
+    """A meeting, motion or action item, if the actor may read its body's records; else
+    "not found", the same as for an unknown id."""
+    if row is None:
+        raise NotFound(message)
+    agreement = session.scalar(
+        select(OversightBody.agreement_id).where(OversightBody.id == row.body_id)
+    )
+    if agreement is None or not Readers(session, actor).may_read(agreement):
+        raise NotFound(message)
+    return row
+
+
+def _id_for(
+    uow: UnitOfWork, actor: Principal, model: type[Record], reference: str, noun: str
+) -> uuid.UUID:
+    """The id of the record with ``reference`` (the CLI names records by reference)."""
+    with uow:
+        row = uow.session.scalar(select(model).where(model.reference == reference))
+        return _readable(uow.session, actor, row, f"no {noun} '{reference}'").id
 
 
 def body_id_for(uow: UnitOfWork, actor: Principal, code: str) -> uuid.UUID:
@@ -387,7 +412,7 @@ def _party_organisations(session: Session, body: OversightBody) -> set[uuid.UUID
 
 
 def _meeting(session: Session, actor: Principal, meeting_id: uuid.UUID) -> Meeting:
-    meeting = session.scalar(
+    found = session.scalar(
         select(Meeting)
         .options(
             selectinload(Meeting.attendees).selectinload(MeetingAttendee.person),
@@ -395,25 +420,11 @@ def _meeting(session: Session, actor: Principal, meeting_id: uuid.UUID) -> Meeti
         )
         .where(Meeting.id == meeting_id)
     )
-    if meeting is None:
-        raise NotFound(NO_MEETING)
-    try:
-        _body(session, actor, meeting.body_id)
-    except NotFound:
-        raise NotFound(NO_MEETING) from None
-    return meeting
+    return _readable(session, actor, found, NO_MEETING)
 
 
 def meeting_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UUID:
-    with uow:
-        found = uow.session.scalar(select(Meeting.id).where(Meeting.reference == reference))
-        if found is None:
-            raise NotFound(f"no meeting '{reference}'")
-        try:
-            _meeting(uow.session, actor, found)
-        except NotFound:
-            raise NotFound(f"no meeting '{reference}'") from None
-        return found
+    return _id_for(uow, actor, Meeting, reference, "meeting")
 
 
 def meeting_out(uow: UnitOfWork, actor: Principal, meeting: Meeting) -> MeetingOut:
@@ -742,30 +753,16 @@ def invitation(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> byte
 
 
 def _motion(session: Session, actor: Principal, motion_id: uuid.UUID) -> Motion:
-    motion = session.scalar(
+    found = session.scalar(
         select(Motion)
         .options(selectinload(Motion.votes).selectinload(Vote.member))
         .where(Motion.id == motion_id)
     )
-    if motion is None:
-        raise NotFound(NO_MOTION)
-    try:
-        _body(session, actor, motion.body_id)
-    except NotFound:
-        raise NotFound(NO_MOTION) from None
-    return motion
+    return _readable(session, actor, found, NO_MOTION)
 
 
 def motion_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UUID:
-    with uow:
-        found = uow.session.scalar(select(Motion.id).where(Motion.reference == reference))
-        if found is None:
-            raise NotFound(f"no motion '{reference}'")
-        try:
-            _motion(uow.session, actor, found)
-        except NotFound:
-            raise NotFound(f"no motion '{reference}'") from None
-        return found
+    return _id_for(uow, actor, Motion, reference, "motion")
 
 
 def _seats(motion: Motion) -> list[rules.Seat]:
@@ -1201,26 +1198,11 @@ def withdraw_motion(
 
 
 def _action(session: Session, actor: Principal, action_id: uuid.UUID) -> ActionItem:
-    item = session.get(ActionItem, action_id)
-    if item is None:
-        raise NotFound(NO_ACTION)
-    try:
-        _body(session, actor, item.body_id)
-    except NotFound:
-        raise NotFound(NO_ACTION) from None
-    return item
+    return _readable(session, actor, session.get(ActionItem, action_id), NO_ACTION)
 
 
 def action_id_for(uow: UnitOfWork, actor: Principal, reference: str) -> uuid.UUID:
-    with uow:
-        found = uow.session.scalar(select(ActionItem.id).where(ActionItem.reference == reference))
-        if found is None:
-            raise NotFound(f"no action item '{reference}'")
-        try:
-            _action(uow.session, actor, found)
-        except NotFound:
-            raise NotFound(f"no action item '{reference}'") from None
-        return found
+    return _id_for(uow, actor, ActionItem, reference, "action item")
 
 
 def action_out(
@@ -1403,10 +1385,12 @@ def tick(
     now: datetime | None = None,
 ) -> TickOut:
     """The governance clock, meant for a scheduler: close the written procedures whose
-    deadline passed, escalate the disputes whose level's time ran out, and remind members
+    deadline passed, escalate the disputes whose level's time ran out, generate the reports
+    of scheduled periods that have ended, and remind members
     of votes closing soon and owners of action items due soon or overdue (once a day).
     Each closing and each escalation is its own transaction."""
     from coalition.disputes import services as disputes
+    from coalition.reports import schedules as reports
 
     moment = _now(now)
     require(actor, P.GOVERNANCE_TICK, Target.node())
@@ -1434,8 +1418,14 @@ def tick(
             uow.commit()
             closed.append(motion.reference)
     escalated = [d.reference for d in disputes.escalate_due(uow_factory(), actor, settings, moment)]
+    reported = reports.generate_due(uow_factory, actor, settings, moment)
     reminders = _remind(uow_factory(), settings, moment)
-    return TickOut(motions_closed=closed, disputes_escalated=escalated, reminders=reminders)
+    return TickOut(
+        motions_closed=closed,
+        disputes_escalated=escalated,
+        reports_generated=[r.reference for r in reported.generated],
+        reminders=reminders,
+    )
 
 
 def _remind(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:

@@ -90,6 +90,16 @@ class Visibility:
             alternatives.append(_uuid_in(Artifact.id, self.plan.artifact_ids))
         return or_(*alternatives) if alternatives else false()
 
+    def where_on(
+        self, session: Session, label: Any, project: Any, owner: Any
+    ) -> ColumnElement[bool]:
+        """The plan over any table checked like artifacts, given its label class, project
+        and owner organisation columns (discussion threads and messages). Grants name
+        artifacts, so they never apply here."""
+        dialect = session.get_bind().dialect.name
+        alternatives = self._clauses(dialect, label, project, owner, project.is_(None))
+        return or_(*alternatives) if alternatives else false()
+
     def count(self, session: Session, *class_conditions: Any) -> int:
         """Exact count of the visible artifacts, summed over the classes the plan admits
         (plus granted artifacts outside them); ``class_conditions`` filter the classes."""

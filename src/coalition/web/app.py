@@ -178,6 +178,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.audit import api as audit_api
     from coalition.content import api as content_api
     from coalition.content import web as content_web
+    from coalition.discussions import api as discussions_api
+    from coalition.discussions import web as discussions_web
     from coalition.disputes import api as disputes_api
     from coalition.disputes import web as disputes_web
     from coalition.exchange import api as exchange_api
@@ -207,6 +209,8 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.registry import web as registry_web
     from coalition.releases import api as releases_api
     from coalition.releases import web as releases_web
+    from coalition.reports import api as reports_api
+    from coalition.reports import web as reports_web
     from coalition.risks import api as risks_api
     from coalition.risks import web as risks_web
     from coalition.techdata import api as techdata_api
@@ -238,6 +242,8 @@ def _install_routes(app: FastAPI) -> None:
         risks_api,
         disputes_api,
         notifications_api,
+        reports_api,
+        discussions_api,
         ledger_api,
         audit_api,
     ):
@@ -265,6 +271,8 @@ def _install_routes(app: FastAPI) -> None:
         risks_web,
         disputes_web,
         notifications_web,
+        reports_web,
+        discussions_web,
         ledger_web,
     ):
         app.include_router(module.router)
