@@ -255,3 +255,32 @@ def test_participant_and_work_package_forms_save(
         follow_redirects=True,
     )
     assert "Work package WP1 saved." in saved.text and "Fusion trials" in saved.text
+
+
+def test_readiness_levels_through_the_api_and_the_plan_page(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    headers = login(client)
+    url = f"/api/v1/projects/{project['id']}/trl"
+    made = client.post(url, headers=headers, json={"level": 4, "assessed_on": "2025-03-01"})
+    assert made.status_code == 201, made.text
+    assert problem_fields(
+        client.post(url, headers=headers, json={"level": 12, "assessed_on": "2025-03-02"})
+    ) == {"level"}
+    again = client.post(url, headers=headers, json={"level": 5, "assessed_on": "2025-03-01"})
+    assert again.status_code == 409 and "already has a readiness level" in again.json()["detail"]
+    assert [t["level"] for t in client.get(url).json()] == [4]
+    web_login(client, "admin")
+    page = client.get(f"/projects/{project['id']}")
+    assert "TRL 4" in page.text
+    saved = client.post(
+        f"/projects/{project['id']}/trl",
+        data={"csrf_token": form_token(page.text), "level": "5", "assessed_on": "2025-06-01"},
+        follow_redirects=True,
+    )
+    assert "Readiness level 5 recorded for 2025-06-01." in saved.text
+    bad = client.post(
+        f"/projects/{project['id']}/trl",
+        data={"csrf_token": form_token(page.text), "level": "5", "assessed_on": "2099-01-01"},
+    )
+    assert bad.status_code == 422 and "is in the future" in bad.text

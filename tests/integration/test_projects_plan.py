@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import pydantic
 import pytest
 
 from coalition.accounts.permissions import Grant, Permission, Principal, Role, ScopeKind
 from coalition.audit.services import list_events
 from coalition.common.paging import PageRequest
-from coalition.errors import NotFound, PermissionDenied, ValidationFailed
+from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from coalition.projects import services as projects
 from coalition.projects.schemas import (
     DeliverableIn,
@@ -681,3 +682,33 @@ def test_project_for_editing_is_refused_without_the_update_permission(
     with pytest.raises(PermissionDenied, match="project:project:update"):
         projects.get_project(uow(), researcher, project.id, Permission.PROJECT_UPDATE)
     assert projects.get_project(uow(), operator, project.id, Permission.PROJECT_UPDATE)
+
+
+def test_readiness_levels_are_recorded_once_a_day_within_the_project(
+    uow: UowFactory, operator: Principal, project: ProjectOut
+) -> None:
+    from coalition.projects.schemas import TrlIn
+
+    today = date(2026, 6, 1)
+    made = projects.record_trl(
+        uow(),
+        operator,
+        project.id,
+        TrlIn(level=4, assessed_on=date(2026, 5, 1), note="bench"),
+        today,
+    )
+    assert (made.level, made.recorded_by) == (4, "operator:tester")
+    with pytest.raises(Conflict, match="already has a readiness level"):
+        projects.record_trl(
+            uow(), operator, project.id, TrlIn(level=5, assessed_on=date(2026, 5, 1)), today
+        )
+    for day, message in (
+        (date(2026, 7, 1), "in the future"),
+        (date(2023, 1, 1), "before SENSE started"),
+    ):
+        with pytest.raises(ValidationFailed, match=message):
+            projects.record_trl(uow(), operator, project.id, TrlIn(level=5, assessed_on=day), today)
+    with pytest.raises(pydantic.ValidationError):
+        TrlIn(level=10, assessed_on=today)
+    assert [t.level for t in projects.list_trl(uow(), operator, project.id)] == [4]
+    assert last_event(uow, operator, "projects:trl:record")["level"] == 4

@@ -653,3 +653,22 @@ def test_an_agreement_report_covers_its_projects_and_is_held_by_a_party(
         )
     (problem,) = caught.value.problems
     assert problem.field == "period_start" and "2024-01-01 to 2028-12-31" in problem.message
+
+
+def test_readiness_over_time_is_what_was_recorded_up_to_the_day(
+    uow: UowFactory, operator: Principal, rw: ReportWorld
+) -> None:
+    from coalition.projects.schemas import TrlIn
+    from coalition.projects.services import record_trl
+
+    for day, level in ((date(2025, 11, 1), 3), (date(2026, 2, 1), 4), (date(2026, 5, 1), 5)):
+        record_trl(
+            uow(), operator, rw.project, TrlIn(level=level, assessed_on=day), date(2026, 6, 1)
+        )
+    found = services.project_progress(uow(), actor_of(uow, rw, "bob"), PROJECT, date(2026, 3, 20))
+    [history] = found.trl
+    assert [(p.on, p.level) for p in history.points] == [
+        (date(2025, 11, 1), 3),
+        (date(2026, 2, 1), 4),
+    ]
+    assert history.note == ""

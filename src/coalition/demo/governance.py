@@ -2,7 +2,8 @@
 (qualified majority of 75%), with a meeting held a month ago whose vote carried, the next
 meeting in three weeks, a written procedure open now (Canada and Norway have voted; Dana
 Whitfield and Sophie Tremaine, who have log-ins, have not), action items, the project's
-risk register, and a dispute over the Arctic trials' ship time at its first level."""
+risk register, a dispute over the Arctic trials' ship time at its first level, and the
+project's readiness levels over time."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from coalition.governance.schemas import (
     MotionIn,
     VoteIn,
 )
+from coalition.projects.models import Project
+from coalition.projects.schemas import TrlIn
+from coalition.projects.services import record_trl
 from coalition.risks import services as risks
 from coalition.risks.schemas import AssessmentIn, RiskIn
 from coalition.settings import Settings
@@ -187,6 +191,7 @@ def load_governance(
         )
         services.cast_vote(uow(), member, pending.id, VoteIn(choice="for"), settings, at(-2))
     _risks(uow, actor, people, settings, at)
+    _readiness(uow, actor, day)
     disputes.raise_dispute(
         uow(),
         actor,
@@ -288,4 +293,18 @@ def _risks(
             AssessmentIn(likelihood=likelihood, impact=impact, status=status, note=note),
             settings,
             at(when),
+        )
+
+
+def _readiness(uow: Callable[[], UnitOfWork], actor: Principal, day: Callable[[int], date]) -> None:
+    with uow() as unit:
+        project = unit.session.scalar(select(Project.id).where(Project.code == "CSAR-MAS"))
+    assert project is not None
+    for offset, level, note in (
+        (-650, 3, "Sensor node proof of concept in the tank"),
+        (-300, 4, "Node array validated in the harbour"),
+        (-45, 5, "Array integrated on the surface vessel; coastal trials"),
+    ):
+        record_trl(
+            uow(), actor, project, TrlIn(level=level, assessed_on=day(offset), note=note), day(0)
         )

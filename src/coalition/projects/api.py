@@ -26,6 +26,8 @@ from coalition.projects.schemas import (
     ProjectOut,
     ProjectSummary,
     ProjectUpdate,
+    TrlIn,
+    TrlOut,
     WithdrawIn,
     WorkPackageIn,
     WorkPackageOut,
@@ -150,3 +152,15 @@ def update_milestone(
     milestone_id: uuid.UUID, data: MilestoneUpdate, actor: ApiPrincipal, uow: UowDep
 ) -> MilestoneOut:
     return services.update_milestone(uow, actor, milestone_id, data)
+
+
+@router.get("/projects/{project_id}/trl")
+def list_trl(project_id: uuid.UUID, actor: ApiPrincipal, uow: UowDep) -> list[TrlOut]:
+    """The project's technology readiness levels as assessed, oldest first."""
+    return services.list_trl(uow, actor, project_id)
+
+
+@router.post("/projects/{project_id}/trl", status_code=CREATED)
+def record_trl(project_id: uuid.UUID, data: TrlIn, actor: ApiPrincipal, uow: UowDep) -> TrlOut:
+    """Record the readiness level as assessed on a day (one a day, never in the future)."""
+    return services.record_trl(uow, actor, project_id, data)

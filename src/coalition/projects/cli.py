@@ -28,6 +28,7 @@ from coalition.projects.schemas import (
     ParticipantUpdate,
     ProjectIn,
     ProjectUpdate,
+    TrlIn,
     WithdrawIn,
     WorkPackageIn,
     WorkPackageUpdate,
@@ -308,6 +309,27 @@ def register(app: typer.Typer) -> None:
         data = build(MilestoneIn, code=code, title=title, due_on=due_on)
         emit(
             services.add_milestone(uow(), operator(), parse_uuid(project, "project"), data), as_json
+        )
+
+    @projects.command("record-trl")
+    def record_trl(
+        project: str,
+        level: Annotated[int, typer.Option(help="Technology readiness level, 1 to 9.")],
+        assessed_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD, the assessment's day.")],
+        note: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record the project's technology readiness level as assessed on a day."""
+        data = build(TrlIn, level=level, assessed_on=assessed_on, note=note)
+        emit(services.record_trl(uow(), operator(), parse_uuid(project, "project"), data), as_json)
+
+    @projects.command("trl")
+    def list_trl(project: str, as_json: JsonOpt = False) -> None:
+        """The project's readiness levels as assessed, oldest first."""
+        emit(
+            services.list_trl(uow(), operator(), parse_uuid(project, "project")),
+            as_json,
+            ["assessed_on", "level", "note", "recorded_by"],
         )
 
     @projects.command("update-milestone")

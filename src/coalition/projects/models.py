@@ -77,6 +77,9 @@ class Project(Entity, Base):
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Milestone.due_on"
     )
+    trl_assessments: Mapped[list[TrlAssessment]] = relationship(
+        back_populates="project", order_by="TrlAssessment.assessed_on", cascade="all, delete-orphan"
+    )
 
 
 class Participant(Base):
@@ -167,3 +170,23 @@ class Milestone(Entity, Base):
     )
     achieved_on: Mapped[date | None]
     project: Mapped[Project] = relationship(back_populates="milestones")
+
+
+class TrlAssessment(Base):
+    """The project's technology readiness level (1 to 9) as assessed on a day: kept, never
+    changed, so progress reports can show readiness over time."""
+
+    __tablename__ = "project_trl_assessments"
+    __table_args__ = (
+        UniqueConstraint("project_id", "assessed_on"),
+        CheckConstraint("level BETWEEN 1 AND 9", name="level"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    assessed_on: Mapped[date]
+    level: Mapped[int]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    project: Mapped[Project] = relationship(back_populates="trl_assessments")

@@ -15,6 +15,7 @@ from coalition.projects.schemas import (
     DeliverableUpdate,
     MilestoneIn,
     MilestoneUpdate,
+    TrlIn,
     WorkPackageIn,
     WorkPackageUpdate,
 )
@@ -163,4 +164,26 @@ def update_milestone(
         lambda: services.update_milestone(uow, actor, milestone_id, parse(MilestoneUpdate, values)),
         lambda changed: f"Milestone {changed.code} is {changed.status}.",
         "milestones",
+    )
+
+
+@router.post("/projects/{project_id}/trl")
+def record_trl(
+    project_id: uuid.UUID,
+    request: Request,
+    actor: WebPrincipal,
+    uow: UowDep,
+    form: CheckedForm,
+) -> Response:
+    values = form_values(form)
+    return inline_post(
+        request,
+        actor,
+        uow,
+        project_id,
+        "trl-new",
+        values,
+        lambda: services.record_trl(uow, actor, project_id, parse(TrlIn, values)),
+        lambda added: f"Readiness level {added.level} recorded for {added.assessed_on}.",
+        "trl",
     )

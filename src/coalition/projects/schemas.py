@@ -102,6 +102,12 @@ class MilestoneIn(Command):
     due_on: date
 
 
+class TrlIn(Command):
+    level: int = Field(ge=1, le=9, description="Technology readiness level, 1 to 9.")
+    assessed_on: date
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class MilestoneUpdate(Patch):
     clearable = frozenset({"achieved_on"})
 
@@ -163,6 +169,13 @@ class MilestoneOut(View):
     achieved_on: date | None
 
 
+class TrlOut(View):
+    assessed_on: date
+    level: int
+    note: str | None
+    recorded_by: str
+
+
 class AgreementRef(View):
     id: uuid.UUID
     reference: str
@@ -186,6 +199,9 @@ class ProjectOut(ProjectSummary):
     members: list[MemberOut]
     work_packages: list[WorkPackageOut]
     milestones: list[MilestoneOut]
+    trl_assessments: list[TrlOut] = Field(
+        default_factory=list, description="Readiness levels as assessed, oldest first."
+    )
     allowed_actions: list[str] = Field(
         default_factory=list, description="Permissions the caller holds on this project."
     )

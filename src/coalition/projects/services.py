@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -22,6 +23,7 @@ from coalition.projects.models import (
     ParticipantRole,
     Project,
     ProjectStatus,
+    TrlAssessment,
     WorkPackage,
 )
 from coalition.projects.rows import (
@@ -48,6 +50,8 @@ from coalition.projects.schemas import (
     ProjectOut,
     ProjectSummary,
     ProjectUpdate,
+    TrlIn,
+    TrlOut,
     WithdrawIn,
     WorkPackageIn,
     WorkPackageOut,
@@ -428,3 +432,44 @@ def update_milestone(
         record_event(uow, actor, "projects:milestone:update", milestone, applied)
         uow.commit()
         return MilestoneOut.model_validate(milestone)
+
+
+def record_trl(
+    uow: UnitOfWork,
+    actor: Principal,
+    project_id: uuid.UUID,
+    data: TrlIn,
+    today: date | None = None,
+) -> TrlOut:
+    """Record the project's technology readiness level as assessed on a day: not before the
+    project started, not in the future, one assessment a day (a later correction is a new
+    day's assessment, so the record of what was said stays)."""
+    day = today or date.today()
+    with uow:
+        uow.for_writing()
+        session = uow.session
+        project = get_project_row(session, project_id, for_update=True)
+        require(actor, Permission.PROJECT_PLAN_MANAGE, project_target(session, project))
+        if data.assessed_on > day:
+            raise ValidationFailed.of("assessed_on", "is in the future")
+        if data.assessed_on < project.start_on:
+            raise ValidationFailed.of(
+                "assessed_on", f"is before {project.code} started ({project.start_on})"
+            )
+        if any(t.assessed_on == data.assessed_on for t in project.trl_assessments):
+            raise Conflict(
+                f"assessed_on: {project.code} already has a readiness level on {data.assessed_on}"
+            )
+        assessment = TrlAssessment(project=project, recorded_by=actor.name, **data.model_dump())
+        uow.add(assessment)
+        uow.flush()
+        record_event(uow, actor, "projects:trl:record", project, data.model_dump())
+        uow.commit()
+        return TrlOut.model_validate(assessment)
+
+
+def list_trl(uow: UnitOfWork, actor: Principal, project_id: uuid.UUID) -> list[TrlOut]:
+    require(actor, Permission.DIRECTORY_READ, Target.node())
+    with uow:
+        project = get_project_row(uow.session, project_id)
+        return [TrlOut.model_validate(t) for t in project.trl_assessments]

@@ -2,11 +2,8 @@
 technology readiness over time, and planned against actual spend. Read inside the caller's
 unit of work; nothing here checks who asks.
 
-Technology readiness: no table of this node records a project's readiness level (the only
-``trl`` kept is an expertise profile's, which describes an organisation's or a person's
-capability, not a project), and the ledger's events of projects carry none either. The
-history therefore shows what is recorded, which today is nothing, and says so; it is not
-guessed from titles or from other records.
+Technology readiness: the levels recorded for each project (coalition.projects, one
+assessment a day) up to the end of the period; a project with none says so.
 
 Spend: budgets are set per work package and fiscal year of the nation that funds them,
 costs are booked by day (coalition.funding). *Planned to date* is the budget of every
@@ -43,12 +40,10 @@ from coalition.reports.schemas import (
     SpendPoint,
     SpendRow,
     TrlHistory,
+    TrlPoint,
 )
 
-NO_TRL = (
-    "No technology readiness level is recorded for projects on this node, so there is no "
-    "history to show."
-)
+NO_TRL = "No technology readiness level is recorded for this project yet."
 TOTAL = "Total"
 _COLUMNS = ("budget", "planned_to_date", "committed_to_date", "actual_to_date", "actual_in_period")
 
@@ -124,10 +119,17 @@ def plan(
     return PlanSummary(**counts), milestones, deliverables
 
 
-def trl_history(projects: Iterable[Project]) -> list[TrlHistory]:
-    """What is recorded of each project's readiness level over time (see the module's
-    note): nothing, said in words."""
-    return [TrlHistory(project=p.code, points=[], note=NO_TRL) for p in projects]
+def trl_history(projects: Iterable[Project], until: date) -> list[TrlHistory]:
+    """Each project's readiness levels as assessed up to ``until``, oldest first."""
+    found: list[TrlHistory] = []
+    for project in projects:
+        points = [
+            TrlPoint(on=t.assessed_on, level=t.level, source=t.note or t.recorded_by)
+            for t in project.trl_assessments
+            if t.assessed_on <= until
+        ]
+        found.append(TrlHistory(project=project.code, points=points, note="" if points else NO_TRL))
+    return found
 
 
 # --- planned against actual spend -------------------------------------------------------------

@@ -214,7 +214,7 @@ def project_progress(
             summary=summary,
             milestones=milestones,
             deliverables=deliverables,
-            trl=progress.trl_history([found]),
+            trl=progress.trl_history([found], day),
             spend=spend,
             spend_note=note,
         )

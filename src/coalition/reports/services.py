@@ -392,7 +392,7 @@ def _content(
             summary=summary,
             milestones=milestones,
             deliverables=deliverables,
-            trl=progress.trl_history(projects),
+            trl=progress.trl_history(projects, period.end),
             spend=spend,
             spend_note=note,
         ),
