@@ -74,7 +74,7 @@ def test_a_dispute_through_the_api_from_raising_to_settlement(
     assert created["allowed_actions"] == ["escalate", "settle", "withdraw"]
     dispute = f"/api/v1/disputes/{created['id']}"
     headers = login(client, "bob")
-    assert client.get(dispute).json()["allowed_actions"] == ["escalate", "settle"]
+    assert client.get(dispute).json()["allowed_actions"] == ["escalate"]
     skipped = client.post(
         f"{dispute}/escalation", json={"to_level": 3, "reason": "urgent"}, headers=headers
     )
@@ -86,6 +86,9 @@ def test_a_dispute_through_the_api_from_raising_to_settlement(
     assert [s["kind"] for s in up.json()["steps"]] == ["raised", "escalated"]
     gone = client.post(f"{dispute}/withdrawal", json={"reason": "moot"}, headers=headers)
     assert problem(gone, 403)
+    ended = client.post(f"{dispute}/settlement", json={"outcome": "none owed"}, headers=headers)
+    assert problem(ended, 403)  # only the raising side records the settlement
+    headers = login(client, "alice")
     settled = client.post(
         f"{dispute}/settlement", json={"outcome": "UKSL recalibrates"}, headers=headers
     )

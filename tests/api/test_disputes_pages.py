@@ -77,8 +77,9 @@ def test_the_detail_page_shows_the_forms_its_reader_may_use(
     assert "DSP-OLD" in listed and 'class="badge bad">overdue' in listed
     assert "DSP-OLD" not in client.get("/disputes?status=resolved").text
     page = client.get(location).text
-    assert "Escalate to level 2" in page and "Record settlement" in page
-    assert "Withdraw dispute" not in page  # bob's lab did not raise it
+    assert "Escalate to level 2" in page
+    # Bob's lab did not raise it: it neither settles nor withdraws it.
+    assert "Record settlement" not in page and "Withdraw dispute" not in page
     assert re.search(r"due [0-9-]+ [0-9:]+ UTC, overdue by 10 days", page)
     token = form_token(page)
     no_reason = client.post(f"{location}/escalation", data={"csrf_token": token, "to_level": "2"})
@@ -95,6 +96,13 @@ def test_the_detail_page_shows_the_forms_its_reader_may_use(
         f"{location}/escalation", data={"csrf_token": token, "to_level": "2", "reason": "again"}
     )
     assert stale.status_code == 422 and "already at level 2 (Steering committee)" in stale.text
+    not_theirs = client.post(
+        f"{location}/settlement", data={"csrf_token": token, "outcome": "Nothing is owed"}
+    )
+    assert not_theirs.status_code == 403
+    client.cookies.clear()
+    web_login(client, "alice")  # her lab raised it
+    token = form_token(client.get(location).text)
     settled = client.post(
         f"{location}/settlement",
         data={"csrf_token": token, "outcome": "Joint recalibration in May"},

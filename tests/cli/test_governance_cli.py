@@ -14,6 +14,8 @@ from icalendar import Calendar
 
 from coalition.accounts.permissions import Principal
 from coalition.cli import context
+from coalition.governance import services
+from coalition.governance.schemas import MeetingIn
 
 # `node` is a fixture of test_cli, used here by name.
 from tests.cli.test_cli import node, ok, run  # noqa: F401
@@ -103,12 +105,36 @@ def test_a_body_run_from_the_command_line(
         "--meeting",
         "PMB/M1",
     )
+    code, _, err = run(
+        capsys, "governance", "motions", "vote", "PMB/M1/1",
+        "--member", "alice@usapl.example", "--choice", "for",
+    )  # fmt: skip
+    assert code == 4 and "its votes are recorded and closed there" in err
+    # A meeting under way: scheduled yesterday, started an hour ago.
+    services.schedule_meeting(
+        context.uow(),
+        Principal.operator("test"),
+        MeetingIn(
+            reference="PMB/M0",
+            body="PMB-TRI",
+            title="Extraordinary board meeting",
+            starts_at=start - timedelta(hours=2),
+            ends_at=start + timedelta(hours=1),
+        ),
+        context.settings(),
+        start - timedelta(days=1),
+    )
+    ok(
+        capsys, "governance", "motions", "open", "--reference", "PMB/M0/1", "--body", "PMB-TRI",
+        "--title", "Approve the budget", "--text", "The board approves the 2027 budget.",
+        "--procedure", "meeting", "--meeting", "PMB/M0",
+    )  # fmt: skip
     ok(
         capsys,
         "governance",
         "motions",
         "vote",
-        "PMB/M1/1",
+        "PMB/M0/1",
         "--member",
         "alice@usapl.example",
         "--choice",
@@ -119,7 +145,7 @@ def test_a_body_run_from_the_command_line(
         "governance",
         "motions",
         "vote",
-        "PMB/M1/1",
+        "PMB/M0/1",
         "--member",
         "alice@usapl.example",
         "--choice",
@@ -131,21 +157,21 @@ def test_a_body_run_from_the_command_line(
         "governance",
         "motions",
         "vote",
-        "PMB/M1/1",
+        "PMB/M0/1",
         "--member",
         "dan@example.org",
         "--choice",
         "for",
     )
     assert code == 5 and "holds no seat" in err
-    closed = json.loads(ok(capsys, "governance", "motions", "close", "PMB/M1/1", "--json"))
+    closed = json.loads(ok(capsys, "governance", "motions", "close", "PMB/M0/1", "--json"))
     assert closed["status"] == "carried"
     assert (
         closed["explanation"]
         == "carried by simple majority of votes cast: for 1 of 2 voting weight, 1 not voting"
     )
     listed = ok(capsys, "governance", "motions", "list", "--body", "PMB-TRI")
-    assert "PMB/M1/1" in listed and "carried" in listed
+    assert "PMB/M0/1" in listed and "carried" in listed
     minutes = tmp_path / "minutes.txt"
     minutes.write_text("Budget approved.", encoding="utf-8")
     code, _, err = run(

@@ -305,7 +305,8 @@ def test_a_dispute_starts_at_the_first_level_with_its_days_from_now(
     assert show(uow, dw, made.id, now=NOW + 27 * DAY + 2 * 3600 * SECOND).time_left == (
         "2 days 22 hours left"
     )
-    assert show(uow, dw, made.id, "bob").allowed_actions == ["escalate", "settle"]
+    # The side it is raised against escalates; only the raising side settles or withdraws.
+    assert show(uow, dw, made.id, "bob").allowed_actions == ["escalate"]
     assert show(uow, dw, made.id, "rita").allowed_actions == []
     assert tags(uow, made.id) == ["disputes:dispute:raised"]
     # The people who may act for each party are told; LOPT is not a party to this one.
@@ -317,8 +318,8 @@ def test_three_parties_and_the_raiser_named_again(uow: UowFactory, dw: DisputeWo
     assert [p.short_name for p in made.parties] == ["USAPL", "LOPT", "UKSL"]
     assert made.project is None
     assert notices(uow, dw, made.id) == [("alice", "raised"), ("bob", "raised"), ("fran", "raised")]
-    # Any party's manager may act; the raising side alone withdraws.
-    assert show(uow, dw, made.id, "fran").allowed_actions == ["escalate", "settle"]
+    # Any party's manager may escalate; the raising side alone settles or withdraws.
+    assert show(uow, dw, made.id, "fran").allowed_actions == ["escalate"]
 
 
 @pytest.mark.parametrize(
@@ -513,7 +514,7 @@ def test_the_top_level_runs_out_exhausted_and_stays_open(uow: UowFactory, dw: Di
     assert show(uow, dw, other.id, now=NOW + 400 * DAY).exhausted
     settled = services.settle(
         uow(),
-        actor_of(uow, dw, "bob"),
+        actor_of(uow, dw, "alice"),
         made.id,
         SettlementIn(outcome="referred to the ministers' joint letter"),
         SETTINGS,
@@ -536,11 +537,24 @@ def test_the_clock_needs_its_permission(uow: UowFactory, dw: DisputeWorld) -> No
 # --- ending ---------------------------------------------------------------------------------------
 
 
-def test_settlement_by_any_party_ends_the_clock(uow: UowFactory, dw: DisputeWorld) -> None:
+def test_settlement_by_the_raising_side_ends_the_clock(uow: UowFactory, dw: DisputeWorld) -> None:
     made = raise_(uow, dw)
+    # The side it is raised against cannot end it (and stop its clock) by itself.
+    refused(
+        uow,
+        PermissionDenied,
+        lambda: services.settle(
+            uow(),
+            actor_of(uow, dw, "bob"),
+            made.id,
+            SettlementIn(outcome="nothing is owed"),
+            SETTINGS,
+            now=NOW + 4 * DAY,
+        ),
+    )
     settled = services.settle(
         uow(),
-        actor_of(uow, dw, "bob"),
+        actor_of(uow, dw, "alice"),
         made.id,
         SettlementIn(outcome="UKSL pays in March"),
         SETTINGS,
@@ -555,7 +569,7 @@ def test_settlement_by_any_party_ends_the_clock(uow: UowFactory, dw: DisputeWorl
     assert all(lv.due is None for lv in settled.ladder)
     assert settled.steps[-1].kind == "resolved"
     assert tick(uow, NOW + 400 * DAY) == []
-    assert ("alice", "settled") in notices(uow, dw, made.id)
+    assert ("bob", "settled") in notices(uow, dw, made.id)
     assert tags(uow, made.id)[-1] == "disputes:dispute:settled"
     error = refused(uow, Conflict, lambda: escalate(uow, dw, made.id))
     assert str(error) == "status: the dispute is resolved"

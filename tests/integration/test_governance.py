@@ -403,3 +403,74 @@ def test_the_clock_closes_due_procedures_escalates_disputes_and_reminds_once_a_d
     assert closed.status == "failed" and "quorum not met" in (closed.explanation or "")
     assert get_dispute(uow(), operator, dispute.id, settings, later).exhausted
     assert services.tick(uow, operator, settings, later).motions_closed == []
+
+
+def test_one_party_never_acts_for_another_partys_seat(
+    uow: UowFactory, operator: Principal, gw: GovernanceWorld, settings: Settings
+) -> None:
+    from coalition.accounts.permissions import Role
+    from tests.governance_world import _account
+
+    # A programme manager of UKSL: GBR's side of the body, not the chair's (USAPL).
+    gw.accounts["pmuk"] = _account(
+        uow, operator, "pmuk", Role.PROGRAMME_MANAGER, gw.base.gbr_lab, None
+    )
+    pmuk, pm = gw.principal(uow, "pmuk"), gw.principal(uow, "pm")
+    with pytest.raises(PermissionDenied):  # Dan would sit for USAPL, the chair's side
+        services.add_member(uow(), pmuk, gw.body, MemberIn(person_id=gw.people["dan"]))
+    meeting = services.schedule_meeting(
+        uow(),
+        pm,
+        MeetingIn(
+            reference="SC-TRI/M9",
+            body="SC-TRI",
+            title="Ninth meeting",
+            starts_at=NOW + timedelta(days=1),
+            ends_at=NOW + timedelta(days=1, hours=2),
+        ),
+        settings,
+        NOW,
+    )
+    motion = services.open_motion(
+        uow(),
+        pm,
+        MotionIn(
+            reference="SC-TRI/M9/1",
+            body="SC-TRI",
+            title="Adopt the plan",
+            text="Text.",
+            procedure="meeting",
+            meeting=meeting.reference,
+            options=["For", "Against"],
+        ),
+        settings,
+        NOW,
+    )
+    assert motion.options == ["for", "against"]
+    early = VoteIn(choice="for", for_person=gw.people["bob"])
+    with pytest.raises(Conflict, match="its votes are recorded and closed there"):
+        services.cast_vote(uow(), pm, motion.id, early, settings, NOW)
+    with pytest.raises(Conflict, match="its votes are recorded and closed there"):
+        services.close_motion(uow(), pm, motion.id, MotionCloseIn(), settings, NOW)
+    at_meeting = NOW + timedelta(days=1, hours=1)
+    with pytest.raises(PermissionDenied):  # not GBR's seat, not the chair's organisation
+        services.cast_vote(
+            uow(),
+            pmuk,
+            motion.id,
+            VoteIn(choice="against", for_person=gw.people["claire"]),
+            settings,
+            at_meeting,
+        )
+    for person, voter in (("bob", pmuk), ("claire", pm), ("alice", pm)):
+        services.cast_vote(
+            uow(),
+            voter,
+            motion.id,
+            VoteIn(choice="AGAINST", for_person=gw.people[person]),
+            settings,
+            at_meeting,
+        )
+    closed = services.get_motion(uow(), pm, motion.id, at_meeting)
+    # "Against" never carries, whatever its case.
+    assert closed.status == "failed" and "voted down" in (closed.explanation or "")

@@ -3,8 +3,9 @@
 Posting needs no permission of its own: whoever may read may post, but only at a label the
 engine lets them read (one cannot write what one may not read), and a thread is started
 only by a member of its project's team, who may read its label. Mentioned people are told
-only when the engine would show them the message. The record keeps digests of titles and
-bodies, never the words: the ledger is read by people not cleared for them.
+only when the engine would show them the message. The record keeps no titles or bodies,
+not even their digests (a short text could be confirmed by guessing): the ledger is read
+by people not cleared for them; messages are never changed once posted.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def start_thread(
         uow.for_writing()
         session = uow.session
         author = _author(session, actor, author_id)
-        subject = subjects.find(session, data)
-        _check_subject(uow, author, subject)
+        subject = subjects.find(
+            session, data, lambda agreement, artifact: _may_see(uow, author, agreement, artifact)
+        )
         catalogue = catalogue_of(session)
         label, row = _label(session, data.label, subject.project, catalogue)
         thread_id = uuid.uuid4()
@@ -102,7 +104,7 @@ def start_thread(
                 "project_id": subject.project.id,
                 "label_id": row.id,
                 "banner": row.banner,
-                "title_sha256": rules.digest(data.title),
+                "title_length": len(data.title),
                 "started_by": author.id,
             },
         )
@@ -174,15 +176,16 @@ def _author(session: Session, actor: Principal, author_id: uuid.UUID | None) -> 
     )
 
 
-def _check_subject(uow: UnitOfWork, author: _Author, subject: subjects.Subject) -> None:
-    """The author may see the subject; one they may not is reported as unknown."""
-    hidden = ValidationFailed.of(subject.field, f"no such {subject.kind.replace('_', ' ')}")
-    if subject.agreement_id is not None and not Readers(uow.session, author.principal).may_read(
-        subject.agreement_id
+def _may_see(
+    uow: UnitOfWork, author: _Author, agreement_id: uuid.UUID | None, artifact: Artifact | None
+) -> bool:
+    """Whether the author may see a subject: the governance records of its agreement, or
+    the artifact (the engine's view-metadata decision)."""
+    if agreement_id is not None and not Readers(uow.session, author.principal).may_read(
+        agreement_id
     ):
-        raise hidden
-    if subject.artifact is not None and not _knows(uow, author.id, subject.artifact):
-        raise hidden
+        return False
+    return artifact is None or _knows(uow, author.id, artifact)
 
 
 def _starter_refused(decision: Decision, subject: subjects.Subject) -> ValidationFailed:
@@ -268,9 +271,7 @@ def _post(
         settings,
         told,
         kind="mention",
-        title=rules.mention_title(
-            author.name, project_code or "", thread.title, thread.label.requires_clearance
-        ),
+        title=rules.mention_title(author.name, project_code or ""),
         link=f"/discussions/{thread.id}#m-{message.id}",
     )
     details: dict[str, object] = {
@@ -278,7 +279,7 @@ def _post(
         "parent_id": parent,
         "label_id": row.id,
         "banner": row.banner,
-        "body_sha256": rules.digest(data.body),
+        "body_length": len(data.body),
         "attachments": attached,
         "mentions": people,
         "notified": notified,

@@ -1,10 +1,8 @@
-"""Pure rules of discussions: mentions in a body, the digest the record keeps instead of
-the body, replies arranged under the messages they answer (as a reader sees them), and the
-plain-text export."""
+"""Pure rules of discussions: mentions in a body, replies arranged under the messages they
+answer (as a reader sees them), and the plain-text export."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -25,12 +23,6 @@ def mentioned(body: str, listed: Sequence[str] = ()) -> list[str]:
     the order they first appear."""
     found = [m.lower() for m in MENTION.findall(body)]
     return list(dict.fromkeys([*(e.strip().lower() for e in listed), *found]))
-
-
-def digest(text: str) -> str:
-    """What the record keeps of a body or title: its SHA-256, never the text (the ledger
-    is read by auditors who may not be cleared for what was written)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def nearest_visible(
@@ -69,14 +61,11 @@ def threaded(
     return out
 
 
-def mention_title(
-    author: str, project_code: str, thread_title: str, thread_needs_clearance: bool
-) -> str:
-    """The notice of a mention: never the message's words. The thread's title is named only
-    when the thread's label needs no clearance, since notices also go out by e-mail."""
-    if thread_needs_clearance:
-        return f"{author} mentioned you in a discussion on {project_code}"
-    return f"{author} mentioned you in “{thread_title}” ({project_code})"
+def mention_title(author: str, project_code: str) -> str:
+    """The notice of a mention: never the message's words nor the thread's title, which
+    can carry what its label protects (caveats, export controls, a restricted level) and
+    notices also go out by e-mail. The reader follows the link to see them."""
+    return f"{author} mentioned you in a discussion on {project_code}"
 
 
 def export_text(

@@ -45,13 +45,20 @@ class Subject:
     artifact: Artifact | None = None
 
 
-def find(session: Session, data: ThreadIn) -> Subject:
-    """The subject the command names, by id or by its references; errors name the field."""
+#: Whether the starter may see a subject: of the agreement whose governance records it is
+#: (motions, risks, disputes), or the artifact itself.
+Visible = Callable[[uuid.UUID | None, Artifact | None], bool]
+
+
+def find(session: Session, data: ThreadIn, visible: Visible) -> Subject:
+    """The subject the command names, by id or by its references; errors name the field.
+    A subject the starter may not see is "no such ..." before anything else is said of it
+    (that it has no project, which body it is put to)."""
     finder = _FINDERS[data.subject_kind]
-    return finder(session, data)
+    return finder(session, data, visible)
 
 
-def _project(session: Session, data: ThreadIn) -> Subject:
+def _project(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     if data.subject_id is not None:
         project = session.get(Project, data.subject_id)
         field = "subject_id"
@@ -65,7 +72,7 @@ def _project(session: Session, data: ThreadIn) -> Subject:
     return Subject(SubjectKind.PROJECT, project.id, project, project.code, field)
 
 
-def _work_package(session: Session, data: ThreadIn) -> Subject:
+def _work_package(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     if data.subject_id is not None:
         field = "subject_id"
         package = session.get(WorkPackage, data.subject_id)
@@ -102,8 +109,10 @@ def _by_reference(session: Session, data: ThreadIn, model: type[R], what: str) -
     return found, field
 
 
-def _artifact(session: Session, data: ThreadIn) -> Subject:
+def _artifact(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     found, field = _by_reference(session, data, Artifact, "artifact")
+    if not visible(None, found):
+        raise ValidationFailed.of(field, "no such artifact")
     if found.project_id is None:
         raise ValidationFailed.of(
             field,
@@ -115,9 +124,11 @@ def _artifact(session: Session, data: ThreadIn) -> Subject:
     return Subject(SubjectKind.ARTIFACT, found.id, project, found.reference, field, artifact=found)
 
 
-def _motion(session: Session, data: ThreadIn) -> Subject:
+def _motion(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     found, field = _by_reference(session, data, Motion, "motion")
     body = found.body
+    if not visible(body.agreement_id, None):
+        raise ValidationFailed.of(field, "no such motion")
     if body.project is None:
         raise ValidationFailed.of(
             field,
@@ -129,16 +140,20 @@ def _motion(session: Session, data: ThreadIn) -> Subject:
     )
 
 
-def _risk(session: Session, data: ThreadIn) -> Subject:
+def _risk(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     found, field = _by_reference(session, data, Risk, "risk")
     project = found.project
+    if not visible(project.agreement_id, None):
+        raise ValidationFailed.of(field, "no such risk")
     return Subject(
         SubjectKind.RISK, found.id, project, found.reference, field, project.agreement_id
     )
 
 
-def _dispute(session: Session, data: ThreadIn) -> Subject:
+def _dispute(session: Session, data: ThreadIn, visible: Visible) -> Subject:
     found, field = _by_reference(session, data, Dispute, "dispute")
+    if not visible(found.agreement_id, None):
+        raise ValidationFailed.of(field, "no such dispute")
     if found.project is None:
         raise ValidationFailed.of(
             field,
@@ -150,7 +165,7 @@ def _dispute(session: Session, data: ThreadIn) -> Subject:
     )
 
 
-_FINDERS: dict[SubjectKind, Callable[[Session, ThreadIn], Subject]] = {
+_FINDERS: dict[SubjectKind, Callable[[Session, ThreadIn, Visible], Subject]] = {
     SubjectKind.PROJECT: _project,
     SubjectKind.WORK_PACKAGE: _work_package,
     SubjectKind.ARTIFACT: _artifact,

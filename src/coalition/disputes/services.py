@@ -46,7 +46,7 @@ from coalition.disputes.schemas import (
     WithdrawalIn,
 )
 from coalition.errors import Conflict, NotFound, ValidationFailed
-from coalition.governance.readers import Readers
+from coalition.governance.readers import Readers, readers_among
 from coalition.notifications.services import notify
 from coalition.projects.models import Project
 from coalition.registry.models import Organisation
@@ -130,12 +130,13 @@ def _allowed(
     if dispute.status is not DisputeStatus.OPEN:
         return []
     actions: list[str] = []
-    if authorize(actor, P.DISPUTE_MANAGE, _party_target(session, dispute)).allowed:
-        if dispute.level + 1 < len(ladder):
-            actions.append("escalate")
-        actions.append("settle")
+    if (
+        dispute.level + 1 < len(ladder)
+        and authorize(actor, P.DISPUTE_MANAGE, _party_target(session, dispute)).allowed
+    ):
+        actions.append("escalate")
     if authorize(actor, P.DISPUTE_MANAGE, _raiser_target(session, dispute)).allowed:
-        actions.append("withdraw")
+        actions += ["settle", "withdraw"]
     return actions
 
 
@@ -222,7 +223,7 @@ def _tell(
     return notify(
         uow,
         settings,
-        people,
+        readers_among(session, dispute.agreement_id, people),
         kind="dispute",
         title=f"Dispute {dispute.reference} {title}",
         link=f"/disputes/{dispute.id}",
@@ -430,14 +431,12 @@ def _close(
     settings: Settings,
     moment: datetime,
 ) -> None:
-    """Settle or withdraw, in the caller's transaction: withdrawing is the raising side's
-    alone; a settlement may be recorded by any party."""
+    """Settle or withdraw, in the caller's transaction: both are the raising side's alone.
+    The side a dispute is raised against cannot end it, and stop its clock, by itself; it
+    escalates instead."""
     session = uow.session
     dispute = _dispute(uow, actor, dispute_id, lock=True)
-    if status is DisputeStatus.WITHDRAWN:
-        require(actor, P.DISPUTE_MANAGE, _raiser_target(session, dispute))
-    else:
-        require(actor, P.DISPUTE_MANAGE, _party_target(session, dispute))
+    require(actor, P.DISPUTE_MANAGE, _raiser_target(session, dispute))
     if dispute.status is not DisputeStatus.OPEN:
         raise Conflict(f"status: the dispute is {dispute.status}")
     ladder = rules.ladder_of(dispute.ladder)

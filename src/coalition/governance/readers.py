@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from coalition.accounts.permissions import Permission, Principal, ScopeKind, Target, authorize
@@ -71,9 +72,14 @@ class Readers:
                     )
                 )
             )
+            today = date.today()
             projects |= set(
                 session.scalars(
-                    select(Participant.project_id).where(Participant.organisation_id.in_(related))
+                    select(Participant.project_id).where(
+                        Participant.organisation_id.in_(related),
+                        Participant.joined_on <= today,
+                        or_(Participant.withdrew_on.is_(None), Participant.withdrew_on > today),
+                    )
                 )
             )
         if projects:
@@ -108,3 +114,28 @@ def _related(session: Session, organisations: Iterable[uuid.UUID]) -> set[uuid.U
                 related.add(child)
                 frontier.append(child)
     return related
+
+
+def readers_among(
+    session: Session, agreement_id: uuid.UUID, people: Iterable[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Those of ``people`` who may read the agreement's records (as their own accounts, or
+    by their employer for a person without one): whom a notice about them may reach."""
+    from coalition.accounts.models import Account, AccountStatus
+    from coalition.common.access import principal_for_account
+
+    found: list[uuid.UUID] = []
+    for person_id in dict.fromkeys(people):
+        account_id = session.scalar(
+            select(Account.id).where(
+                Account.person_id == person_id, Account.status == AccountStatus.ACTIVE
+            )
+        )
+        principal = principal_for_account(session, account_id) if account_id else None
+        if principal is None:
+            principal = Principal(
+                name=f"person:{person_id}", account_id=None, active=True, person_id=person_id
+            )
+        if Readers(session, principal).may_read(agreement_id):
+            found.append(person_id)
+    return found

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from coalition.agreements.models import DecisionRule
 
 ABSTAIN = "abstain"
+#: The tally's entry for the seats that did not vote.
+NOT_VOTED = "not voted"
 AGAINST = "against"
 PLAIN_OPTIONS = ("for", AGAINST)
 
@@ -105,7 +107,7 @@ def decide(
         tally[choice] += by_key[key].weight
     total = sum(seat.weight for seat in seats)
     taking_part = sum(by_key[key].weight for key in cast)
-    tally["not voted"] = total - taking_part
+    tally[NOT_VOTED] = total - taking_part
 
     def failed(why: str, quorum: bool = True) -> Outcome:
         return Outcome(Result.FAILED, None, quorum, f"failed: {why}", tally)
@@ -170,6 +172,6 @@ def decide(
     summary = f"{leading} {best} of {total} voting weight"
     if tally[ABSTAIN]:
         summary += f", {tally[ABSTAIN]} abstaining"
-    if tally["not voted"]:
+    if tally[NOT_VOTED]:
         summary += f", {tally['not voted']} not voting"
     return Outcome(Result.CARRIED, leading, True, f"carried by {required}: {summary}", tally)

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from coalition.agreements.models import DecisionRule
 from coalition.governance.models import BodyKind
-from coalition.governance.rules import ABSTAIN, PLAIN_OPTIONS
+from coalition.governance.rules import ABSTAIN, NOT_VOTED, PLAIN_OPTIONS
 from coalition.registry.schemas import Command, View
 
 REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
@@ -195,13 +195,21 @@ class MotionIn(Command):
     @field_validator("options")
     @classmethod
     def _options(cls, value: list[str]) -> list[str]:
-        options = [o.strip() for o in value if o.strip()]
+        # "for" and "against" keep their meaning whatever their case: "against" never
+        # carries (coalition.governance.rules).
+        options = [
+            o.strip().lower() if o.strip().lower() in PLAIN_OPTIONS else o.strip()
+            for o in value
+            if o.strip()
+        ]
         if len(options) < 2:
             raise ValueError("give at least two options")
         if len({o.lower() for o in options}) != len(options):
             raise ValueError("an option is given twice")
         if any(o.lower() == ABSTAIN for o in options):
             raise ValueError("'abstain' is always allowed; it is not an option")
+        if any(o.lower() == NOT_VOTED for o in options):
+            raise ValueError("'not voted' names the seats that did not vote; it is not an option")
         if any(len(o) > 200 for o in options):
             raise ValueError("an option is longer than 200 characters")
         return options

@@ -12,6 +12,7 @@ deadline (:func:`tick`), or as soon as every seat has voted. Who may read any of
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,7 +25,13 @@ from coalition.agreements.models import Agreement, AgreementParty
 from coalition.agreements.services import agreement_target
 from coalition.common.access import allowed_actions, require
 from coalition.common.events import record_event
-from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from coalition.errors import (
+    CoalitionError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from coalition.governance import rules
 from coalition.governance.models import (
     ActionItem,
@@ -41,7 +48,7 @@ from coalition.governance.models import (
     Procedure,
     Vote,
 )
-from coalition.governance.readers import Readers, _related
+from coalition.governance.readers import Readers, _related, readers_among
 from coalition.governance.schemas import (
     ActionItemIn,
     ActionItemOut,
@@ -73,12 +80,14 @@ from coalition.notifications.services import notify
 from coalition.projects.models import Participant, Project
 from coalition.projects.services import project_target
 from coalition.registry.models import Person, PersonStatus
+from coalition.registry.services import organisation_target
 from coalition.settings import Settings
 from coalition.store.uow import UnitOfWork
 from coalition.techdata.models import Artifact
 from coalition.techdata.services import may_know_artifact
 
 P = Permission
+log = logging.getLogger("coalition.governance")
 NO_BODY = "no oversight body with this id"
 NO_MEETING = "no meeting with this id"
 NO_MOTION = "no motion with this id"
@@ -161,6 +170,20 @@ def body_id_for(uow: UnitOfWork, actor: Principal, code: str) -> uuid.UUID:
         if body is None or not Readers(uow.session, actor).may_read(body.agreement_id):
             raise NotFound(f"no oversight body '{code}'")
         return body.id
+
+
+def _secretariat(session: Session, body: OversightBody, person: Person | None = None) -> Target:
+    """Who may act for the body as a whole or for one of its seats: roles in the chair's
+    organisation (the secretariat sits with the chair) and, for a seat, in the seated
+    person's own organisation. Without a chair (a body being set up), the body's managers.
+    One party's manager never reseats, reweights or votes for another party's member."""
+    chair = next((m for m in body.members if m.chair and m.left_on is None), None)
+    if chair is None:
+        return body_target(session, body)
+    ids = set(organisation_target(session, chair.person.employer).organisation_ids)
+    if person is not None:
+        ids |= organisation_target(session, person.employer).organisation_ids
+    return Target.of(ids)
 
 
 def _seated(body: OversightBody, on: date) -> list[BodyMember]:
@@ -325,6 +348,7 @@ def add_member(
                 f"{person.full_name} ({person.employer.short_name}) works for no party to "
                 f"{body.agreement.reference}",
             )
+        require(actor, P.GOVERNANCE_MANAGE, _secretariat(session, body, person))
         joined = data.joined_on or _now(now).date()
         if any(
             m.person_id == person.id and (m.left_on is None or m.left_on > joined)
@@ -381,6 +405,7 @@ def remove_member(
         member = next((m for m in body.members if m.id == member_id), None)
         if member is None:
             raise NotFound("no member with this id on this body")
+        require(actor, P.GOVERNANCE_MANAGE, _secretariat(session, body, member.person))
         if member.left_on is not None:
             raise Conflict(f"{member.person.full_name} left on {member.left_on}")
         left = data.left_on or _now(now).date()
@@ -505,6 +530,24 @@ def get_meeting(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> Mee
         return meeting_out(uow, actor, _meeting(uow.session, actor, meeting_id))
 
 
+def _tell(
+    uow: UnitOfWork,
+    settings: Settings,
+    agreement_id: uuid.UUID,
+    people: list[uuid.UUID],
+    **notice: Any,
+) -> int:
+    """Notify those of ``people`` who may still read the agreement's records: a member who
+    changed employer, or left a party, is not told what they can no longer see."""
+    return notify(uow, settings, readers_among(uow.session, agreement_id, people), **notice)
+
+
+def _agreement_of(session: Session, body_id: uuid.UUID) -> uuid.UUID:
+    found = session.scalar(select(OversightBody.agreement_id).where(OversightBody.id == body_id))
+    assert found is not None
+    return found
+
+
 def _members_to_tell(body: OversightBody, on: date) -> list[uuid.UUID]:
     return [m.person_id for m in _seated(body, on)]
 
@@ -553,9 +596,10 @@ def schedule_meeting(
                 "agenda_items": len(meeting.agenda),
             },
         )
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             _members_to_tell(body, moment.date()),
             kind="meeting",
             title=f"{body.code} meets on {data.starts_at:%Y-%m-%d %H:%M} UTC: {data.title}",
@@ -603,9 +647,10 @@ def change_meeting(
             setattr(meeting, name, value)
         meeting.sequence += 1
         record_event(uow, actor, "governance:meeting:changed", meeting, applied)
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             _members_to_tell(body, moment.date()),
             kind="meeting",
             title=f"{body.code} meeting changed: {meeting.title} "
@@ -640,9 +685,10 @@ def cancel_meeting(
         meeting.status = MeetingStatus.CANCELLED
         meeting.sequence += 1
         record_event(uow, actor, "governance:meeting:cancelled", meeting, {"reason": data.reason})
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             _members_to_tell(body, moment.date()),
             kind="meeting",
             title=f"{body.code} meeting cancelled: {meeting.title}",
@@ -752,12 +798,17 @@ def invitation(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> byte
 # --- motions and votes -----------------------------------------------------------------------
 
 
-def _motion(session: Session, actor: Principal, motion_id: uuid.UUID) -> Motion:
-    found = session.scalar(
+def _motion(
+    session: Session, actor: Principal, motion_id: uuid.UUID, *, lock: bool = False
+) -> Motion:
+    query = (
         select(Motion)
         .options(selectinload(Motion.votes).selectinload(Vote.member))
         .where(Motion.id == motion_id)
     )
+    if lock:
+        query = query.with_for_update(of=Motion).execution_options(populate_existing=True)
+    found = session.scalar(query)
     return _readable(session, actor, found, NO_MOTION)
 
 
@@ -809,7 +860,7 @@ def motion_out(
     if motion.status is MotionStatus.OPEN:
         if mine is not None and mine.key not in ballots and not _past_deadline(motion, now):
             actions.append("vote")
-        if allowed_actions(actor, body_target(session, body), (P.GOVERNANCE_MANAGE,)):
+        if allowed_actions(actor, _secretariat(session, body), (P.GOVERNANCE_MANAGE,)):
             actions += ["close", "withdraw"]
     meeting = session.get(Meeting, motion.meeting_id) if motion.meeting_id else None
     summary = _motion_summary(motion, body)
@@ -856,7 +907,7 @@ def _provisional(motion: Motion) -> dict[str, int]:
     for key, choice in _ballots(motion).items():
         if key in seats:
             tally[choice] = tally.get(choice, 0) + seats[key].weight
-    tally["not voted"] = sum(s.weight for k, s in seats.items() if k not in _ballots(motion))
+    tally[rules.NOT_VOTED] = sum(s.weight for k, s in seats.items() if k not in _ballots(motion))
     return tally
 
 
@@ -869,6 +920,18 @@ def _seat_of(motion: Motion, person_id: uuid.UUID | None) -> rules.Seat | None:
         return None
     people = motion.rule.get("people", {})
     return next((s for s in _seats(motion) if people.get(s.key) == str(person_id)), None)
+
+
+def _check_meeting_under_way(session: Session, motion: Motion, moment: datetime) -> None:
+    """Votes in a meeting are recorded and closed at the meeting, not before it starts."""
+    meeting = session.get(Meeting, motion.meeting_id) if motion.meeting_id else None
+    if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+        raise Conflict(f"{motion.reference} has no meeting to be voted at")
+    if meeting.starts_at > moment:
+        raise Conflict(
+            f"meeting {meeting.reference} starts at {meeting.starts_at:%Y-%m-%d %H:%M} UTC: "
+            "its votes are recorded and closed there"
+        )
 
 
 def _past_deadline(motion: Motion, now: datetime | None) -> bool:
@@ -994,9 +1057,10 @@ def open_motion(
             },
         )
         due = f", by {data.deadline:%Y-%m-%d %H:%M} UTC" if data.deadline else ""
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             [m.person_id for m in voting],
             kind="vote",
             title=f"Vote opened on {body.code} {data.reference}{due}: {data.title}",
@@ -1020,7 +1084,8 @@ def cast_vote(
     with uow:
         uow.for_writing()
         session = uow.session
-        motion = _motion(session, actor, motion_id)
+        # Locked: a vote and the closing of its motion never interleave.
+        motion = _motion(session, actor, motion_id, lock=True)
         if motion.status is not MotionStatus.OPEN:
             raise Conflict(f"the vote on {motion.reference} is closed ({motion.status})")
         if _past_deadline(motion, moment):
@@ -1031,11 +1096,15 @@ def cast_vote(
         recorded_for = None
         if data.for_person is not None and data.for_person != actor.person_id:
             body = _body(session, actor, motion.body_id)
-            require(actor, P.GOVERNANCE_MANAGE, body_target(session, body))
+            voter = session.get(Person, data.for_person)
+            if voter is None:
+                raise ValidationFailed.of("for_person", "no person with this id")
+            require(actor, P.GOVERNANCE_MANAGE, _secretariat(session, body, voter))
             if motion.procedure is Procedure.WRITTEN:
                 raise ValidationFailed.of(
                     "for_person", "in a written procedure every member votes for themselves"
                 )
+            _check_meeting_under_way(session, motion, moment)
             recorded_for = data.for_person
         seat = _seat_of(motion, recorded_for or actor.person_id)
         if seat is None:
@@ -1117,9 +1186,10 @@ def _close(
     body = session.get(OversightBody, motion.body_id)
     assert body is not None
     people = set(motion.rule.get("people", {}).values())
-    notify(
+    _tell(
         uow,
         settings,
+        body.agreement_id,
         [uuid.UUID(p) for p in people],
         kind="vote",
         title=f"{body.code} {motion.reference} {motion.status}: {motion.title}",
@@ -1144,11 +1214,13 @@ def close_motion(
     with uow:
         uow.for_writing()
         session = uow.session
-        motion = _motion(session, actor, motion_id)
+        motion = _motion(session, actor, motion_id, lock=True)
         body = _body(session, actor, motion.body_id)
-        require(actor, P.GOVERNANCE_MANAGE, body_target(session, body))
+        require(actor, P.GOVERNANCE_MANAGE, _secretariat(session, body))
         if motion.status is not MotionStatus.OPEN:
             raise Conflict(f"the vote on {motion.reference} is closed ({motion.status})")
+        if motion.procedure is Procedure.MEETING:
+            _check_meeting_under_way(session, motion, moment)
         if motion.procedure is Procedure.WRITTEN and not _past_deadline(motion, moment):
             raise Conflict(
                 f"{motion.reference} is a written procedure: it closes at its deadline, "
@@ -1171,9 +1243,9 @@ def withdraw_motion(
     with uow:
         uow.for_writing()
         session = uow.session
-        motion = _motion(session, actor, motion_id)
+        motion = _motion(session, actor, motion_id, lock=True)
         body = _body(session, actor, motion.body_id)
-        require(actor, P.GOVERNANCE_MANAGE, body_target(session, body))
+        require(actor, P.GOVERNANCE_MANAGE, _secretariat(session, body))
         if motion.status is not MotionStatus.OPEN:
             raise Conflict(f"the vote on {motion.reference} is closed ({motion.status})")
         motion.status = MotionStatus.WITHDRAWN
@@ -1181,9 +1253,10 @@ def withdraw_motion(
         motion.closed_by = actor.name
         motion.explanation = f"withdrawn: {data.reason}"
         record_event(uow, actor, "governance:motion:withdrawn", motion, {"reason": data.reason})
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             [uuid.UUID(p) for p in motion.rule.get("people", {}).values()],
             kind="vote",
             title=f"{body.code} {motion.reference} withdrawn: {motion.title}",
@@ -1328,9 +1401,10 @@ def assign_action(
             item,
             {"body": body.code, "owner": str(owner.id), "due_on": data.due_on},
         )
-        notify(
+        _tell(
             uow,
             settings,
+            body.agreement_id,
             [owner.id],
             kind="action",
             title=f"Action {item.reference} for you, due {data.due_on}: {data.title}",
@@ -1408,22 +1482,44 @@ def tick(
             )
         )
     for motion_id in due:
-        with uow_factory() as uow:
-            uow.for_writing()
-            motion = uow.session.get(Motion, motion_id)
-            if motion is None or motion.status is not MotionStatus.OPEN:
-                continue
-            uow.session.refresh(motion)
-            _close(uow, actor, motion, settings, moment, "the deadline passed")
-            uow.commit()
-            closed.append(motion.reference)
-    escalated = [d.reference for d in disputes.escalate_due(uow_factory(), actor, settings, moment)]
-    reported = reports.generate_due(uow_factory, actor, settings, moment)
+        try:
+            with uow_factory() as uow:
+                uow.for_writing()
+                motion = uow.session.scalar(
+                    select(Motion)
+                    .where(Motion.id == motion_id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
+                if motion is None or motion.status is not MotionStatus.OPEN:
+                    continue  # closed meanwhile (every seat voted, another clock)
+                _close(uow, actor, motion, settings, moment, "the deadline passed")
+                uow.commit()
+                closed.append(motion.reference)
+        except CoalitionError:
+            log.exception("closing motion %s failed; the next run tries again", motion_id)
+    # Each part of the clock runs even when another fails: an escalation is never held up
+    # by a report that cannot be drawn.
+    escalated: list[str] = []
+    generated: list[str] = []
+    try:
+        escalated = [
+            d.reference for d in disputes.escalate_due(uow_factory(), actor, settings, moment)
+        ]
+    except Exception:
+        log.exception("escalating disputes failed; the next run tries again")
+    try:
+        generated = [
+            r.reference
+            for r in reports.generate_due(uow_factory, actor, settings, moment).generated
+        ]
+    except Exception:
+        log.exception("generating scheduled reports failed; the next run tries again")
     reminders = _remind(uow_factory(), settings, moment)
     return TickOut(
         motions_closed=closed,
         disputes_escalated=escalated,
-        reports_generated=[r.reference for r in reported.generated],
+        reports_generated=generated,
         reminders=reminders,
     )
 
@@ -1448,9 +1544,10 @@ def _remind(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
             ballots = _ballots(motion)
             people = motion.rule.get("people", {})
             waiting = [uuid.UUID(people[s.key]) for s in _seats(motion) if s.key not in ballots]
-            sent += notify(
+            sent += _tell(
                 uow,
                 settings,
+                _agreement_of(session, motion.body_id),
                 waiting,
                 kind="vote",
                 title=f"Your vote on {motion.reference} is due by "
@@ -1466,9 +1563,10 @@ def _remind(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
         )
         for item in items:
             late = "overdue since" if item.due_on < day else "due"
-            sent += notify(
+            sent += _tell(
                 uow,
                 settings,
+                _agreement_of(session, item.body_id),
                 [item.owner_id],
                 kind="action",
                 title=f"Action {item.reference} {late} {item.due_on}: {item.title}",

@@ -79,14 +79,16 @@ def send_due(
     server: smtplib.SMTP | None = None
     try:
         for mail_id in due:
-            mail = _claim(uow_factory, mail_id, at)
+            # Claimed from the moment it is taken, not from the pass's start: a slow pass
+            # never lets another sender take a mail still being sent.
+            mail = _claim(uow_factory, mail_id, max(at, datetime.now(UTC)))
             if mail is None:
                 continue
             try:
                 if server is None:
                     server = _connect(settings)
                 server.send_message(_message(settings, mail))
-            except (OSError, smtplib.SMTPException) as exc:
+            except Exception as exc:
                 server = None
                 attempts = mail.attempts + 1
                 gave_up = attempts >= settings.mail_max_attempts

@@ -50,6 +50,8 @@ def notify(
             )
         )
     }
+    # A title becomes an e-mail's Subject header: no line breaks, which would break it.
+    one_line = " ".join(title.split())
     unique_key = key or f"{kind}:{uuid.uuid4()}"
     already = set(
         session.scalars(
@@ -66,7 +68,7 @@ def notify(
             id=uuid.uuid4(),
             person_id=person_id,
             kind=kind,
-            title=title[:300],
+            title=one_line[:300],
             body=body,
             link=link,
             key=unique_key,
@@ -77,7 +79,7 @@ def notify(
                 OutgoingMail(
                     notification_id=notice.id,
                     to_address=active[person_id],
-                    subject=f"[Coalition] {title}"[:300],
+                    subject=f"[Coalition] {one_line}"[:300],
                     body=_mail_body(settings, notice),
                 )
             )
