@@ -3,6 +3,7 @@
 
     python3 dev.py run    # venv + locked dependencies, SQLite, migrations, demo, serve :8000
     python3 dev.py test   # venv + locked dev dependencies, lint, type check, whole test suite
+                          # (and, where node and npm exist, the test OpenID provider)
 
 Standard library only: this runs before any dependency is installed.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -71,8 +73,22 @@ def run() -> None:
     coalition("serve")
 
 
+def ensure_oidc_provider() -> None:
+    """The single sign-on tests run a real OpenID provider on node (tests/oidc); install
+    its locked packages once. Without node and npm those tests skip with the reason."""
+    if (ROOT / "tests" / "oidc" / "node_modules").is_dir():
+        return
+    npm = shutil.which("npm")
+    if shutil.which("node") is None or npm is None:
+        say("node/npm not found: the single sign-on tests against a real provider will skip")
+        return
+    say("installing the OpenID provider of the single sign-on tests (npm ci)")
+    sh(npm, "ci", "--prefix", "tests/oidc", "--no-audit", "--no-fund", "--loglevel=error")
+
+
 def test(pytest_args: list[str]) -> None:
     ensure_venv("requirements-dev.lock")
+    ensure_oidc_provider()
     say("ruff")
     sh(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
     say("mypy --strict")

@@ -38,11 +38,24 @@ class Settings(BaseSettings):
     session_idle_seconds: int = Field(
         default=3600, ge=60, description="A browser session ends after this long unused."
     )
+    live_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=300,
+        description="How often each open page's live-update stream asks the database "
+        "whether its reader's counts changed.",
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failures for one username from one address before a pause."
     )
     login_lockout_seconds: int = Field(
         default=300, ge=1, description="Window for counting failures, and length of the pause."
+    )
+    sso_secrets_dir: Path | None = Field(
+        default=None,
+        description="Folder holding the client secrets of identity providers (files of mode "
+        "0600); a provider's client_secret_file must be inside it. Default: sso in the data "
+        "directory.",
     )
     reference_dir: Path | None = Field(
         default=None, description="Folder with classification-schemes.yaml and groups.yaml."
@@ -143,7 +156,8 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="This node's address as its users reach it: links in e-mail start with it.",
+        description="This node's address as its users reach it: links in e-mail start with it, "
+        "and so do single sign-on redirect URIs.",
     )
     mail_max_attempts: int = Field(
         default=8,
@@ -192,6 +206,77 @@ class Settings(BaseSettings):
         default=None,
         description="The ledger's signing key; default: keys/ledger.key in the data directory.",
     )
+    node_name: str = Field(
+        default="",
+        description="This node's name as its partners register it (the host name they "
+        "reach it by); default: the host part of the ledger origin.",
+    )
+    node_nations: str = Field(
+        default="",
+        pattern=r"^\s*([A-Za-z]{3}\s*(,\s*[A-Za-z]{3}\s*)*)?$",
+        description="The nations (alpha-3, comma-separated) whose organisations this node "
+        "hosts: deliveries from partners are taken in only for those. Empty: every "
+        "organisation no partner node serves (set it on a node in production).",
+    )
+    federation_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a serving node sends what its outbox holds, and checks its "
+        "partners' checkpoints.",
+    )
+    federation_max_attempts: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="Tries to deliver one package (with growing waits) before it is marked "
+        "failed for an operator to retry.",
+    )
+    federation_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="The wait after a delivery's first failed attempt; it doubles with each "
+        "further one, up to an hour.",
+    )
+    federation_clock_skew_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=3600,
+        description="How old (or how far ahead of this node's clock) a partner's signed "
+        "request may be; older ones are refused, and nonces are kept this long.",
+    )
+    federation_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) to check partners' HTTPS with, instead of the "
+        "system's; for partners with certificates from a national or private CA.",
+    )
+    federation_directory_interval_seconds: int = Field(
+        default=3600,
+        ge=10,
+        description="How often a serving node fetches its partners' signed directories.",
+    )
+    federation_transport: Literal["https", "nats"] = Field(
+        default="https",
+        description="How events between nodes travel: HTTPS only, or also NATS JetStream "
+        "(needs nats-py: pip install 'coalition[nats]', and COALITION_NATS_URL).",
+    )
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="The NATS server with JetStream, with federation_transport=nats.",
+    )
+    nats_subject_prefix: str = Field(
+        default="coalition",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The first token of the federation's NATS subjects (one stream holds "
+        "them all): the same on every node of a federation.",
+    )
+    tls_cert_file: Path | None = Field(
+        default=None,
+        description="With tls_key_file: `coalition serve` speaks HTTPS with this "
+        "certificate chain (PEM), as partners reach a node.",
+    )
+    tls_key_file: Path | None = Field(
+        default=None, description="The private key (PEM) of tls_cert_file."
+    )
 
     @field_validator("ledger_witnesses")
     @classmethod
@@ -228,6 +313,10 @@ class Settings(BaseSettings):
         return not _is_loopback(self.host)
 
     @property
+    def effective_sso_secrets_dir(self) -> Path:
+        return self.sso_secrets_dir or self.data_dir / "sso"
+
+    @property
     def effective_reference_dir(self) -> Path:
         return self.reference_dir or Path(__file__).parent / "reference"
 
@@ -250,6 +339,16 @@ class Settings(BaseSettings):
     @property
     def effective_package_signing_key_file(self) -> Path:
         return self.package_signing_key_file or self.data_dir / "keys" / "package-signing.key"
+
+    @property
+    def effective_node_name(self) -> str:
+        return self.node_name or self.ledger_origin.split("/", 1)[0]
+
+    @property
+    def hosted_nations(self) -> frozenset[str] | None:
+        """The nations of COALITION_NODE_NATIONS, or None when it is not set."""
+        codes = frozenset(c.strip().upper() for c in self.node_nations.split(",") if c.strip())
+        return codes or None
 
     @property
     def effective_witness_key_file(self) -> Path:

@@ -102,6 +102,10 @@ def serve(settings: Settings, uow: Callable[[], UnitOfWork]) -> Iterator[str]:
             host="127.0.0.1",
             port=port,
             log_level="warning",
+            # A live-update stream (/events) still open at the end would keep a server in a
+            # thread waiting for ever: it gets no signal, so sse-starlette cannot tell that
+            # it is stopping (a served node can: see tests/browser/test_live_updates.py).
+            timeout_graceful_shutdown=2,
         )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

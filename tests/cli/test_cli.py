@@ -385,3 +385,10 @@ def test_policy_eval_answers_every_line_and_fails_on_a_bad_one(
         capsys, "policy", "eval", "--world", str(docs / "policy-world.json"), "--queries", str(bad)
     )
     assert code == 1 and "could not be answered" in err and '"error"' in out
+
+
+def test_a_command_on_a_data_folder_never_set_up_says_what_to_run(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "organisations", "list")
+    assert code == 1 and "run `coalition db upgrade`" in err

@@ -4,6 +4,7 @@ audit, and a node that refuses to start on a database older than its last checkp
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 import stat
 from pathlib import Path
@@ -152,5 +153,8 @@ def test_the_demo_node_has_its_ledger_key_and_a_signed_checkpoint(
     assert "ledger key created" in first and "checkpoint signed at size" in first
     status = ok(capsys, "ledger", "status", "--json")
     assert '"verification": "verified: signed by coalition.example/ledger' in status
+    assert "node key created; fingerprint" in first  # the node's identity for partners
+    assert json.loads(ok(capsys, "federation", "identity", "--json"))["keys"]["witness"]
     again = ok(capsys, "demo", "load")  # the same key; the log has grown by the log-ins
     assert "ledger key created" not in again and "checkpoint signed at size" in again
+    assert "node key created" not in again

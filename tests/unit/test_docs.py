@@ -89,3 +89,21 @@ def test_index_links_every_guide_and_role_guide() -> None:
         if page != "index.md" and f"({page})" not in text
     )
     assert not missing, f"docs/index.md does not link: {', '.join(missing)}"
+
+
+def test_the_federation_protocols_openapi_document_is_current() -> None:
+    import json
+
+    from coalition.federation.openapi import protocol_openapi
+
+    kept = json.loads(read("federation-openapi.json"))
+    assert kept == json.loads(json.dumps(protocol_openapi())), (
+        "docs/federation-openapi.json is out of date: "
+        "coalition federation openapi > docs/federation-openapi.json"
+    )
+    signed = {
+        path
+        for path, operations in kept["paths"].items()
+        if all("security" in op for op in operations.values())
+    }
+    assert signed == set(kept["paths"]) - {"/federation/v1/node"}

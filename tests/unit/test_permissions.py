@@ -244,3 +244,18 @@ def test_an_organisation_finance_officer_holds_funding_manage_somewhere_not_on_t
     assert holds_somewhere(officer, P.FUNDING_MANAGE)
     assert not authorize(officer, P.FUNDING_MANAGE, Target.node())
     assert not holds_somewhere(holder(Grant(Role.RESEARCHER, ScopeKind.NODE)), P.FUNDING_MANAGE)
+
+
+def test_only_node_administrators_manage_identity_providers() -> None:
+    """Which provider may vouch for whose clearances is node configuration, not a
+    security officer's: an officer records clearances, the node decides whom to trust."""
+    holding = {
+        role for role, permissions in ROLE_PERMISSIONS.items() if P.IDENTITY_MANAGE in permissions
+    }
+    assert holding == {Role.NODE_ADMIN}
+    assert P.IDENTITY_MANAGE.scope_kind is ScopeKind.NODE
+    officer = holder(Grant(Role.SECURITY_OFFICER, ScopeKind.NODE))
+    assert not authorize(officer, P.IDENTITY_MANAGE, Target.node())
+    assert authorize(
+        holder(Grant(Role.NODE_ADMIN, ScopeKind.NODE)), P.IDENTITY_MANAGE, Target.node()
+    )

@@ -116,25 +116,52 @@ def log_in(
             uow.commit()
             raise AuthenticationFailed(FAILED)
         _take_back(session, username, source)
-        account.last_login_at = now
         if _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
-        secret = secrets.token_urlsafe(32)
-        session.add(
-            WebSession(
-                account_id=account.id,
-                secret_hash=digest(secret),
-                source=source[:64],
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + timedelta(seconds=session_seconds),
-            )
+        logged_in = open_session(
+            uow, account, session_seconds=session_seconds, source=source, now=now
         )
-        _record(uow, account.username, "ok", source)
         uow.commit()
-        principal = principal_for_account(session, account.id)
-        assert principal is not None
-        return LoggedIn(principal, secret)
+        return logged_in
+
+
+def open_session(
+    uow: UnitOfWork,
+    account: Account,
+    *,
+    session_seconds: int,
+    source: str,
+    now: datetime,
+    via: str | None = None,
+) -> LoggedIn:
+    """Open a browser session for an active account whose holder has proven who they are
+    (their password, or ``via`` their nation's identity provider) and record the log-in,
+    in the caller's transaction: the caller commits."""
+    account.last_login_at = now
+    secret = secrets.token_urlsafe(32)
+    uow.session.add(
+        WebSession(
+            account_id=account.id,
+            secret_hash=digest(secret),
+            source=source[:64],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=session_seconds),
+        )
+    )
+    _record(uow, account.username, "ok", source, via)
+    uow.flush()
+    principal = principal_for_account(uow.session, account.id)
+    assert principal is not None
+    return LoggedIn(principal, secret)
+
+
+def is_paused(uow: UnitOfWork, username: str, source: str, now: datetime) -> bool:
+    """Whether log-ins of ``username`` from ``source`` are paused after failed passwords:
+    another way in (single sign-on) waits out the pause too."""
+    pair_key, _ = _keys(username, source)
+    row = uow.session.get(LoginThrottle, pair_key)
+    return row is not None and row.locked_until is not None and row.locked_until > now
 
 
 def confirm_password(
@@ -226,22 +253,32 @@ def _take_back(session: Session, username: str, source: str) -> None:
     )
 
 
-def _record(uow: UnitOfWork, who: str, outcome: str, source: str) -> None:
+def _record(uow: UnitOfWork, who: str, outcome: str, source: str, via: str | None = None) -> None:
+    details = {"outcome": outcome, "source": source}
+    if via is not None:
+        details["via"] = via
     uow.add(
         Event(
             actor=who[:120],
             tag="accounts:login:" + ("ok" if outcome == "ok" else "failed"),
             object_type="accounts",
             object_id=who[:64],
-            details={"outcome": outcome, "source": source},
+            details=details,
         )
     )
 
 
 def session_principal(
-    uow: UnitOfWork, secret: str, idle_seconds: int, now: datetime | None = None
+    uow: UnitOfWork,
+    secret: str,
+    idle_seconds: int,
+    now: datetime | None = None,
+    *,
+    touch: bool = True,
 ) -> Principal | None:
-    """The principal behind a browser session, or None when it ended, expired or idled out."""
+    """The principal behind a browser session, or None when it ended, expired or idled out.
+    Without ``touch`` the asking does not count as use of the session: a page left open
+    with its live updates (web/live.py) must still idle out."""
     now = now or utcnow()
     with uow:
         row = uow.session.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
@@ -252,7 +289,7 @@ def session_principal(
         principal = principal_for_account(uow.session, row.account_id)
         if principal is None or not principal.active:
             return None
-        if now - row.last_seen_at > _LAST_SEEN_RESOLUTION:
+        if touch and now - row.last_seen_at > _LAST_SEEN_RESOLUTION:
             row.last_seen_at = now
             uow.commit()
         return principal

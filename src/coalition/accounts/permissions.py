@@ -77,6 +77,7 @@ class Permission(enum.StrEnum):
     DISPUTE_MANAGE = "organisation:dispute:manage"
     LEDGER_READ = "node:ledger:read"
     PARTNER_MANAGE = "node:partner:manage"
+    IDENTITY_MANAGE = "node:identity:manage"
     RELEASE_REQUEST = "organisation:release:request"
     RELEASE_APPROVE_CLASSIFIED = "organisation:release:approve_classified"
     RELEASE_APPROVE_EXPORT = "organisation:release:approve_export"

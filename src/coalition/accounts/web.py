@@ -15,6 +15,7 @@ from coalition.accounts.permissions import Role
 from coalition.accounts.schemas import AccountIn, GrantIn, TokenIn
 from coalition.common.paging import PageRequest
 from coalition.errors import CoalitionError, ValidationFailed
+from coalition.identity.services import sign_in_options
 from coalition.projects.services import list_projects
 from coalition.registry.services import list_organisations
 from coalition.web.deps import (
@@ -35,8 +36,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "accounts/login.html", None, {"next": safe_next(next)})
+def login_page(request: Request, uow: UowDep, next: str = "/") -> Response:
+    return render(
+        request,
+        "accounts/login.html",
+        None,
+        {"next": safe_next(next), "sso_providers": sign_in_options(uow)},
+    )
 
 
 @router.post("/login")
@@ -57,7 +63,12 @@ def login(request: Request, form: CheckedForm, uow: UowDep, settings: SettingsDe
             request,
             "accounts/login.html",
             None,
-            {"next": target, "values": {"username": username}, "errors": {"_form": exc.detail}},
+            {
+                "next": target,
+                "values": {"username": username},
+                "errors": {"_form": exc.detail},
+                "sso_providers": sign_in_options(uow),
+            },
             status_code=exc.status,
         )
     start_session(request, uow, logged_in.session_secret)

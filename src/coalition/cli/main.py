@@ -6,6 +6,7 @@ import sys
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from typer.exceptions import TyperException
 
 from coalition.cli import context
@@ -32,8 +33,10 @@ def _register() -> None:
     from coalition.exchange import cli as exchange_cli
     from coalition.expertise import cli as expertise_cli
     from coalition.facilities import cli as facilities_cli
+    from coalition.federation import cli as federation_cli
     from coalition.funding import cli as funding_cli
     from coalition.governance import cli as governance_cli
+    from coalition.identity import cli as identity_cli
     from coalition.ip import cli as ip_cli
     from coalition.ledger import cli as ledger_cli
     from coalition.notifications import cli as notifications_cli
@@ -53,6 +56,7 @@ def _register() -> None:
     agreements_cli.register(app)
     projects_cli.register(app)
     accounts_cli.register(app)
+    identity_cli.register(app)
     policy_cli.register(app)
     techdata_cli.register(app)
     ip_cli.register(app)
@@ -69,6 +73,7 @@ def _register() -> None:
     discussions_cli.register(app)
     content_cli.register(app)
     exchange_cli.register(app)
+    federation_cli.register(app)
     releases_cli.register(app)
     ledger_cli.register(app)
 
@@ -95,6 +100,16 @@ def main(argv: list[str] | None = None) -> None:
     except CoalitionError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         sys.exit(EXIT_CODES.get(exc.status, 1))
+    except OperationalError as exc:
+        # A data folder never set up (or one older than this release): say what to run.
+        text = str(exc.orig).lower()
+        if "no such table" not in text and "does not exist" not in text:
+            raise
+        typer.echo(
+            "error: the database has no tables for this command: run `coalition db upgrade`",
+            err=True,
+        )
+        sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -111,6 +111,9 @@ def register(app: typer.Typer) -> None:
             proxy_headers=bool(config.trusted_proxies),
             forwarded_allow_ips=config.trusted_proxies or None,
             log_level=config.log_level.lower(),
+            # Partner nodes reach a node over HTTPS; TLS is ended here or at a proxy.
+            ssl_certfile=str(config.tls_cert_file) if config.tls_cert_file else None,
+            ssl_keyfile=str(config.tls_key_file) if config.tls_key_file else None,
         )
 
     @events.command("list")
@@ -133,8 +136,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _demo_checkpoint(config: Settings) -> None:
-    """The demo node gets its ledger key (once) and a signed checkpoint, so that receipts
-    and the auditor's page work from the start; the served node signs more later."""
+    """The demo node gets its keys (once: ledger, node and package, witness) and a signed
+    checkpoint, so that receipts, the auditor's page, release packages and the federation
+    page work from the start; the served node signs more checkpoints later."""
     from coalition.ledger import keys
     from coalition.ledger.services import sign_checkpoint
 
@@ -147,6 +151,16 @@ def _demo_checkpoint(config: Settings) -> None:
         console.print(f"  {signer.verifier.encoded()}", highlight=False)
     signed = sign_checkpoint(uow(), signer, config.ledger_checkpoint_file)
     console.print(f"ledger: checkpoint signed at size {signed.checkpoint.size}")
+    # The node's identity for partners (and its release packages): made once too.
+    from coalition.exchange import keys as package_keys
+    from coalition.federation.identity import fingerprint
+
+    wrapping, signing = config.effective_package_key_file, config.effective_package_signing_key_file
+    if not wrapping.exists() and not signing.exists():
+        _, node_key = package_keys.keygen(wrapping, signing)
+        console.print(f"node key created; fingerprint {fingerprint(node_key.public_key())}")
+    if not config.effective_witness_key_file.exists():
+        keys.keygen(config.effective_witness_key_file, config.witness_name)
 
 
 def _refuse_rollback(config: Settings) -> None:

@@ -181,13 +181,56 @@ def seal_first_version(
     session.add(
         ArtifactKey(artifact_id=artifact.id, wrapped_key=wrap_key(settings.node_key(), data_key))
     )
+    return _seal_version(session, actor, artifact, data_key, 1, name, chunks, settings, comment)
+
+
+def seal_next_version(
+    session: Session,
+    actor: Principal,
+    artifact: Artifact,
+    filename: str,
+    chunks: Iterable[bytes],
+    settings: ContentSettings,
+    *,
+    comment: str | None = None,
+) -> ContentVersion:
+    """Inside an open writing unit of work: the next version of an artifact, sealed with
+    its data key (the first, if it has none). As :func:`seal_first_version`, the caller
+    decided who may, and deletes the blob if its transaction fails."""
+    kept = session.get(ArtifactKey, artifact.id)
+    if kept is None:
+        return seal_first_version(
+            session, actor, artifact, filename, chunks, settings, comment=comment
+        )
+    name = check_filename(filename)
+    data_key = unwrap_key(settings.node_key(), bytes(kept.wrapped_key))
+    last = session.scalar(
+        select(func.max(ContentVersion.number)).where(ContentVersion.artifact_id == artifact.id)
+    )
+    number = (last or 0) + 1
+    return _seal_version(
+        session, actor, artifact, data_key, number, name, chunks, settings, comment
+    )
+
+
+def _seal_version(
+    session: Session,
+    actor: Principal,
+    artifact: Artifact,
+    data_key: bytes,
+    number: int,
+    name: str,
+    chunks: Iterable[bytes],
+    settings: ContentSettings,
+    comment: str | None,
+) -> ContentVersion:
     version_id = uuid.uuid4()
     blob = f"{artifact.id.hex}/{version_id.hex}.sealed"
     size, sha, head = _seal_stream(settings, data_key, version_id, blob, chunks)
     version = ContentVersion(
         id=version_id,
         artifact_id=artifact.id,
-        number=1,
+        number=number,
         filename=name,
         content_type=content_type_of(head, name, None),
         size=size,

@@ -217,6 +217,9 @@ def register(app: typer.Typer) -> None:
         wrapping_key: Annotated[Path, typer.Option(help="Its package wrapping key, PEM file.")],
         signing_key: Annotated[Path, typer.Option(help="Its package signing key, PEM file.")],
         log_key: Annotated[str | None, typer.Option(help="Its ledger key, name+id+key.")] = None,
+        witness_key: Annotated[
+            str | None, typer.Option(help="Its witness key, name+id+key: it cosigns ours.")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Register a partner node and the organisations whose packages go to it."""
@@ -228,5 +231,6 @@ def register(app: typer.Typer) -> None:
             wrapping_key=_read(wrapping_key).decode("utf-8", "replace"),
             signing_key=_read(signing_key).decode("utf-8", "replace"),
             log_key=log_key,
+            witness_key=witness_key,
         )
         emit(services.register_partner(uow(), operator(), data), as_json)

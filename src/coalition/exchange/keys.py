@@ -9,6 +9,7 @@ Both public halves are handed to partners as PEM (``coalition package public-key
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -69,9 +70,17 @@ def _private(path: Path, what: str) -> object:
     if path.stat().st_mode & 0o077:
         raise ValidationFailed.of("key", f"{path} is readable by others; chmod 600 it")
     try:
-        return serialization.load_pem_private_key(data, password=None)
+        return _parsed(data)
     except ValueError as exc:
         raise ValidationFailed.of("key", f"{path} is not a PEM private key") from exc
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(data: bytes) -> object:
+    """A private key from its PEM, parsed once per process: checking an RSA key on load
+    takes about 0.1 s, and every package sent or received needs the node's keys. Keyed
+    by the file's bytes, so a replaced key file is read afresh."""
+    return serialization.load_pem_private_key(data, password=None)
 
 
 def load_wrapping(path: Path) -> rsa.RSAPrivateKey:

@@ -25,6 +25,8 @@ class PartnerNode(Entity, Base):
     signing_key: Mapped[str] = mapped_column(Text)
     #: The node's ledger verifier key (name+id+key), to check its receipts.
     log_key: Mapped[str | None] = mapped_column(String(300))
+    #: The node's witness verifier key: it cosigns this node's checkpoints (at ``url``/witness).
+    witness_key: Mapped[str | None] = mapped_column(String(300))
 
 
 class ImportedPackage(Base):

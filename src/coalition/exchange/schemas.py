@@ -17,6 +17,12 @@ class PartnerIn(Command):
     wrapping_key: str = Field(min_length=100, max_length=10000, description="RSA public key, PEM.")
     signing_key: str = Field(min_length=50, max_length=2000, description="Ed25519 public key, PEM.")
     log_key: str | None = Field(default=None, max_length=300, description="name+id+key.")
+    witness_key: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The node's witness verifier key (name+id+key): it cosigns this node's "
+        "checkpoints at URL/witness.",
+    )
 
 
 class PartnerOut(View):
@@ -25,6 +31,7 @@ class PartnerOut(View):
     url: str
     organisation_ids: list[str]
     log_key: str | None
+    witness_key: str | None
     created_at: datetime
 
 

@@ -15,6 +15,8 @@ from coalition.errors import CoalitionError
 from coalition.expertise import semantic, services
 from coalition.expertise.models import ProfileKind, ProfileStatus
 from coalition.expertise.schemas import ProfileIn, ProfileOut, ProfileUpdate
+from coalition.federation import directory
+from coalition.federation.schemas import DirectoryEntryOut
 from coalition.web.deps import CheckedForm, UowDep, WebPrincipal
 from coalition.web.forms import AnyChoice, form_errors, form_values, parse
 from coalition.web.templating import flash, render
@@ -79,6 +81,11 @@ def search_page(
             page=page,
             may_add=holds_somewhere(actor, Permission.EXPERTISE_MANAGE),
             semantic=semantic.available(),
+            listed=directory.find(
+                request.app.state.uow_factory(), actor, capability=capability, text=q
+            )
+            if (q or capability) and offset == 0
+            else [],
             filters={
                 "q": q or "",
                 "capability": capability or "",
@@ -179,10 +186,13 @@ def partners_page(
         "trl_min": trl_min or "",
     }
     partners = None
+    listed: list[DirectoryEntryOut] = []
     errors: dict[str, str] = {}
     status_code = 200
     if capability:
         try:
+            # Organisations partner nodes list in their signed directories (federation).
+            listed = directory.find(request.app.state.uow_factory(), actor, capability=capability)
             partners = services.find_partners(
                 uow,
                 actor,
@@ -197,7 +207,7 @@ def partners_page(
         request,
         "expertise/partners.html",
         actor,
-        _context(partners=partners, values=values, errors=errors),
+        _context(partners=partners, listed=listed, values=values, errors=errors),
         status_code=status_code,
     )
 

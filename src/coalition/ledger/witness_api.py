@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from coalition.ledger import keys
-from coalition.ledger.note import NoteError, parse_verifier
+from coalition.ledger.note import NoteError, Verifier, parse_verifier
 from coalition.ledger.witness import MAX_BODY, WitnessError, add_checkpoint
 from coalition.settings import Settings
 
@@ -25,17 +25,28 @@ async def witness_add_checkpoint(request: Request) -> Response:
         if len(body) > MAX_BODY:
             return PlainTextResponse("request too large\n", status_code=400)
     try:
-        logs = {
+        configured = {
             v.name: v
             for v in (parse_verifier(k) for k in settings.witness_logs.replace(",", " ").split())
         }
         witness = keys.load_signer(settings.effective_witness_key_file, settings.witness_name)
     except NoteError as exc:
         return PlainTextResponse(f"witness misconfigured: {exc}\n", status_code=500)
-    uow = request.app.state.uow_factory()
+    factory = request.app.state.uow_factory
+    # Partner nodes registered with their log key are witnessed too (docs/federation.md);
+    # imported here, as the federation builds on the ledger and not the other way round.
+    from coalition.federation.witnessing import on_witness_refusal, partner_logs
+
+    def known_logs() -> dict[str, Verifier]:
+        with factory() as unit:
+            return {**partner_logs(unit.session), **configured}
+
+    logs = await run_in_threadpool(known_logs)
     try:
-        line = await run_in_threadpool(add_checkpoint, uow, witness, logs, body)
+        line = await run_in_threadpool(add_checkpoint, factory(), witness, logs, body)
     except WitnessError as exc:
+        origin = body.split(b"\n\n", 1)[-1].split(b"\n", 1)[0].decode("utf-8", "replace")
+        await run_in_threadpool(on_witness_refusal, factory, settings, origin, exc, body)
         if exc.body is not None:
             return Response(exc.body, status_code=exc.status, media_type="text/x.tlog.size")
         return PlainTextResponse(exc.message + "\n", status_code=exc.status)

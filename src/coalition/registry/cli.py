@@ -176,6 +176,9 @@ def register(app: typer.Typer) -> None:
         parent: Annotated[str | None, typer.Option(help="Parent id or short name.")] = None,
         city: Annotated[str | None, typer.Option()] = None,
         website: Annotated[str | None, typer.Option()] = None,
+        listed: Annotated[
+            bool, typer.Option("--listed", help="List it in the directory partner nodes see.")
+        ] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Add an organisation."""
@@ -188,6 +191,7 @@ def register(app: typer.Typer) -> None:
             city=city,
             website=website,
             parent_id=organisation_id(parent, "parent") if parent else None,
+            directory_listed=listed,
         )
         emit(services.create_organisation(uow(), operator(), data), as_json)
 
@@ -200,6 +204,12 @@ def register(app: typer.Typer) -> None:
         parent: Annotated[str | None, typer.Option()] = None,
         city: Annotated[str | None, typer.Option()] = None,
         website: Annotated[str | None, typer.Option()] = None,
+        listed: Annotated[
+            bool | None,
+            typer.Option(
+                "--listed/--not-listed", help="List it in the directory partner nodes see, or not."
+            ),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Change an organisation."""
@@ -212,6 +222,7 @@ def register(app: typer.Typer) -> None:
             city=city,
             website=website,
             parent_id=organisation_id(parent, "parent") if parent else None,
+            directory_listed=listed,
         )
         emit(services.update_organisation(uow(), operator(), target, data), as_json)
 

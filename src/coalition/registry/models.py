@@ -101,6 +101,8 @@ class Organisation(Entity, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     city: Mapped[str | None] = mapped_column(String(120))
     website: Mapped[str | None] = mapped_column(String(300))
+    #: Published in this node's signed directory for partner nodes (docs/federation.md).
+    directory_listed: Mapped[bool] = mapped_column(default=False)
     nation: Mapped[Nation] = relationship()
     parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
 
@@ -165,6 +167,9 @@ class Clearance(Entity, Base):
         _enum(ClearanceStatus), default=ClearanceStatus.ACTIVE
     )
     reference: Mapped[str | None] = mapped_column(String(80))
+    #: The key of the identity provider that asserted this clearance at a sign-in; NULL
+    #: when a security officer recorded it.
+    asserted_by: Mapped[str | None] = mapped_column(String(40))
     person: Mapped[Person] = relationship(back_populates="clearances")
     history: Mapped[list[ClearanceChange]] = relationship(
         back_populates="clearance", cascade="all, delete-orphan", order_by="ClearanceChange.at"

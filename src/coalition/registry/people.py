@@ -79,6 +79,7 @@ def clearance_out(clearance: Clearance, today: date) -> ClearanceOut:
         valid_until=clearance.valid_until,
         status=clearance.status,
         reference=clearance.reference,
+        asserted_by=clearance.asserted_by,
         history=[ClearanceChangeOut.model_validate(h) for h in clearance.history],
         is_current=clearance.status is ClearanceStatus.ACTIVE
         and clearance.valid_from <= today < clearance.valid_until,

@@ -122,6 +122,8 @@ class OrganisationIn(Command):
     parent_id: uuid.UUID | None = None
     city: PersonName | None = None
     website: Name | None = None
+    #: Listed in this node's signed directory for partner nodes (docs/federation.md).
+    directory_listed: bool = False
 
 
 class OrganisationUpdate(Patch):
@@ -132,6 +134,7 @@ class OrganisationUpdate(Patch):
     parent_id: uuid.UUID | None = None
     city: PersonName | None = None
     website: Name | None = None
+    directory_listed: bool | None = None
 
 
 class OrganisationRef(View):
@@ -150,6 +153,7 @@ class OrganisationOut(View):
     parent_id: uuid.UUID | None
     city: str | None
     website: str | None
+    directory_listed: bool
     created_at: datetime
     updated_at: datetime
     version: int
@@ -217,6 +221,8 @@ class ClearanceOut(View):
     valid_until: date
     status: ClearanceStatus
     reference: str | None
+    #: The identity provider that asserted it at a sign-in; None when an officer recorded it.
+    asserted_by: str | None = None
     history: list[ClearanceChangeOut] = []
     is_current: bool = False
 

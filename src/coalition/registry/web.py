@@ -86,6 +86,7 @@ def create_organisation(
     request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm
 ) -> Response:
     values = form_values(form)
+    values["directory_listed"] = values.get("directory_listed") == "yes"
     try:
         created = services.create_organisation(uow, actor, parse(OrganisationIn, values))
     except CoalitionError as exc:
@@ -156,6 +157,7 @@ def update_organisation(
     # A blank optional field in an edit form means "clear it".
     for name in ("parent_id", "city", "website"):
         values.setdefault(name, None)
+    values["directory_listed"] = values.get("directory_listed") == "yes"
     try:
         updated = services.update_organisation(
             uow, actor, organisation_id, parse(OrganisationUpdate, values)

@@ -85,6 +85,15 @@ class ApprovalOut(BaseModel):
     may_decide: bool
 
 
+class DeliveryState(BaseModel):
+    item: str
+    recipient: str
+    partner_node: str
+    #: queued, packaged (sent or being sent), delivered, refused or failed.
+    status: str
+    delivered_at: datetime | None
+
+
 class RequestOut(BaseModel):
     id: uuid.UUID
     reference: str
@@ -101,4 +110,6 @@ class RequestOut(BaseModel):
     recipients: list[str]
     recipient_ids: list[uuid.UUID]
     approvals: list[ApprovalOut]
+    #: Where each item stands on its way to a recipient hosted on a partner node.
+    deliveries: list[DeliveryState] = Field(default_factory=list)
     version: int

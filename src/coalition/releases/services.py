@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.accounts.permissions import Permission, Principal, Target, authorize
@@ -32,9 +32,12 @@ from coalition.content import services as content
 from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from coalition.exchange import keys as package_keys
 from coalition.exchange import tdf
+from coalition.exchange.models import PartnerNode
 from coalition.exchange.services import partner_for
 from coalition.exportcontrol import services as export_services
 from coalition.exportcontrol.models import AuthorisationDrawdown, ExportAuthorisation
+from coalition.federation.models import Delivery
+from coalition.federation.queue import queue_deliveries
 from coalition.ledger import keys as ledger_keys
 from coalition.ledger import services as ledger
 from coalition.ledger.models import LedgerEntry
@@ -57,6 +60,7 @@ from coalition.releases.schemas import (
     ApprovalOut,
     Blocker,
     DecisionIn,
+    DeliveryState,
     ItemCheck,
     PrecheckIn,
     PrecheckOut,
@@ -326,9 +330,7 @@ def decide_approval(
         if approval is None:
             raise NotFound(f"the request needs no approval '{key}'")
         require(actor, APPROVE_PERMISSION[approval.kind], _approval_target(session, approval))
-        if actor.name == request.requested_by or (
-            actor.person_id is not None and actor.person_id == request.requester_person_id
-        ):
+        if _is_requester(actor, request):
             raise PermissionDenied("a requester does not approve their own release")
         if request.status is not RequestStatus.SUBMITTED:
             raise ValidationFailed.of("status", f"the request is {request.status.value}")
@@ -338,6 +340,7 @@ def decide_approval(
         approval.decided_by = actor.name
         approval.decided_at = utcnow()
         approval.reason = data.reason
+        queued = 0
         if not data.approve:
             request.status = RequestStatus.REJECTED
             request.decided_at = approval.decided_at
@@ -348,6 +351,7 @@ def decide_approval(
             _draw_down(session, request, actor)
             request.status = RequestStatus.APPROVED
             request.decided_at = approval.decided_at
+            queued = queue_deliveries(session, request)
         record_event(
             uow,
             actor,
@@ -358,6 +362,7 @@ def decide_approval(
                 "reason": data.reason,
                 "outcome": "permit" if data.approve else "deny",
                 "request_status": request.status.value,
+                **({"deliveries_queued": queued} if queued else {}),
             },
             authority=str(APPROVE_PERMISSION[approval.kind]),
         )
@@ -476,13 +481,15 @@ def _provisos(
 
 
 def _approval_target(session: Session, approval: ReleaseApproval) -> Target:
+    return _target_for(session, approval.nation, approval.organisation_id)
+
+
+def _target_for(session: Session, nation: str, organisation_id: uuid.UUID | None) -> Target:
     """Approvals for a nation are given by officers of that nation's organisations (or of
     the node); an originator's, by the owning organisation."""
-    if approval.organisation_id is not None:
-        return Target.of([approval.organisation_id])
-    ids = list(
-        session.scalars(select(Organisation.id).where(Organisation.nation_code == approval.nation))
-    )
+    if organisation_id is not None:
+        return Target.of([organisation_id])
+    ids = list(session.scalars(select(Organisation.id).where(Organisation.nation_code == nation)))
     return Target.of(ids)
 
 
@@ -539,6 +546,57 @@ def list_requests(uow: UnitOfWork, actor: Principal, *, inbox: bool = False) -> 
         return out
 
 
+def waiting_count(uow: UnitOfWork, actor: Principal) -> int:
+    """How many requests wait for an approval the actor may give: the inbox of
+    :func:`list_requests` counted, cheaply enough for live updates to poll. The permission
+    is asked once per kind and nation (or owner) among the pending approvals, not per row."""
+    if not authorize(actor, Permission.DIRECTORY_READ, Target.node()).allowed:
+        return 0
+    # A requester never decides their own release (see _is_requester).
+    not_own = [ReleaseRequest.requested_by != actor.name]
+    if actor.person_id is not None:
+        not_own.append(
+            or_(
+                ReleaseRequest.requester_person_id.is_(None),
+                ReleaseRequest.requester_person_id != actor.person_id,
+            )
+        )
+    with uow:
+        session = uow.session
+        pending = session.execute(
+            select(
+                ReleaseRequest.id,
+                ReleaseApproval.kind,
+                ReleaseApproval.nation,
+                ReleaseApproval.organisation_id,
+            )
+            .join(ReleaseApproval, ReleaseApproval.request_id == ReleaseRequest.id)
+            .where(
+                ReleaseRequest.status == RequestStatus.SUBMITTED,
+                ReleaseApproval.status == ApprovalStatus.PENDING,
+                *not_own,
+            )
+        ).all()
+        allowed: dict[tuple[ApprovalKind, str, uuid.UUID | None], bool] = {}
+        waiting: set[uuid.UUID] = set()
+        for request_id, kind, nation, organisation_id in pending:
+            key = (kind, nation, organisation_id)
+            if key not in allowed:
+                target = _target_for(session, nation, organisation_id)
+                allowed[key] = authorize(actor, APPROVE_PERMISSION[kind], target).allowed
+            if allowed[key]:
+                waiting.add(request_id)
+        return len(waiting)
+
+
+def _is_requester(actor: Principal, request: ReleaseRequest) -> bool:
+    """Whether the actor made the request (by account, or as the same person): a
+    requester never decides an approval of their own release."""
+    return actor.name == request.requested_by or (
+        actor.person_id is not None and actor.person_id == request.requester_person_id
+    )
+
+
 def _may_decide(session: Session, actor: Principal, approval: ReleaseApproval) -> bool:
     permission = APPROVE_PERMISSION[approval.kind]
     return authorize(actor, permission, _approval_target(session, approval)).allowed
@@ -564,7 +622,15 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
         .order_by(Organisation.short_name)
     ).all()
     day = today()
-    own = actor.name == request.requested_by
+    own = _is_requester(actor, request)
+    deliveries = session.execute(
+        select(Delivery, Artifact.reference, Organisation.short_name, PartnerNode.name)
+        .join(Artifact, Artifact.id == Delivery.artifact_id)
+        .join(Organisation, Organisation.id == Delivery.recipient_id)
+        .join(PartnerNode, PartnerNode.id == Delivery.partner_node_id)
+        .where(Delivery.request_id == request.id)
+        .order_by(Artifact.reference, Organisation.short_name)
+    ).all()
     return RequestOut(
         id=request.id,
         reference=request.reference,
@@ -600,6 +666,16 @@ def _out(session: Session, request: ReleaseRequest, actor: Principal) -> Request
                 ),
             )
             for a in request.approvals
+        ],
+        deliveries=[
+            DeliveryState(
+                item=item,
+                recipient=recipient,
+                partner_node=node,
+                status=delivery.status.value,
+                delivered_at=delivery.delivered_at,
+            )
+            for delivery, item, recipient, node in deliveries
         ],
         version=request.version,
     )
@@ -657,13 +733,24 @@ def packages(
     recipient_id: uuid.UUID,
     settings: Settings,
     artifact_ids: list[uuid.UUID] | None,
+    *,
+    on_recorded: Callable[[UnitOfWork, dict[uuid.UUID, int]], None] | None = None,
+    recorded: dict[uuid.UUID, int] | None = None,
+    check_only: bool = False,
 ) -> list[Package]:
     """Release packages of an approved request's items (all, or those named) for one
     recipient. The engine decides each release again (the world may have changed since
     the approval): one refusal refuses them all, naming it. The releases are recorded in
     one transaction and one checkpoint is signed over them; each package carries the
     content sealed for the recipient's node, the label, its provenance, and the receipt
-    of its own entry."""
+    of its own entry.
+
+    The outbox passes ``on_recorded``, called in the recording transaction with each
+    item's release event, to keep them with its delivery; and, to build again a package
+    whose release is recorded already (after a crash), ``recorded``: those events are
+    used, the release is decided again (recorded only if refused) and the content must be
+    the version recorded. With ``check_only`` too, nothing is built: the outbox asks so
+    before it sends a kept package again."""
     partner = partner_for(uow(), recipient_id)
     if partner is None:
         raise ValidationFailed.of(
@@ -697,16 +784,19 @@ def packages(
         subject = loaders.organisation_subject(session, organisation)
         refused = []
         for artifact in artifacts:
+            # Built again from a recorded release, the release is still decided again
+            # (the world may have changed since), and recorded only if now refused.
             decision = decide(_release_to(subject, facts[artifact.id], request), world)
-            record_decision(
-                unit,
-                actor,
-                "releases",
-                Artifact.__tablename__,
-                str(artifact.id),
-                Action.RELEASE_TO,
-                decision,
-            )
+            if recorded is None or not decision.permit:
+                record_decision(
+                    unit,
+                    actor,
+                    "releases",
+                    Artifact.__tablename__,
+                    str(artifact.id),
+                    Action.RELEASE_TO,
+                    decision,
+                )
             if not decision.permit:
                 refused.append(
                     f"{artifact.reference}: "
@@ -717,12 +807,22 @@ def packages(
             raise PermissionDenied("release refused now: " + " | ".join(refused))
         catalogue = catalogue_of(session)
         provisos = _provisos(session, artifacts, facts, world, subject, organisation, request)
-        events: list[tuple[Artifact, content.Sealed, str, Event]] = []
+        events: list[tuple[Artifact, content.Sealed, str, Event | int]] = []
         for artifact in artifacts:
             sealed = content.latest_for_release(session, artifact.id, store)
             label_xml = stanag4774.export_label(
                 label_of(artifact.label), catalogue, created_at=artifact.created_at
             ).decode()
+            if recorded is not None:
+                # Only what the recorded release says went out may go: the same version.
+                kept = session.get(Event, recorded[artifact.id])
+                if kept is None or kept.details.get("sha256") != sealed.sha256:
+                    raise Conflict(
+                        f"release: {artifact.reference} has changed since its release was "
+                        "recorded; release it again"
+                    )
+                events.append((artifact, sealed, label_xml, recorded[artifact.id]))
+                continue
             event = Event(
                 actor=actor.name,
                 tag="releases:item:release",
@@ -740,8 +840,12 @@ def packages(
             )
             unit.add(event)
             events.append((artifact, sealed, label_xml, event))
+        if check_only:
+            return []
         unit.flush()
-        ids = [(a, s, x, e.id) for a, s, x, e in events]
+        ids = [(a, s, x, e.id if isinstance(e, Event) else e) for a, s, x, e in events]
+        if on_recorded is not None and recorded is None:
+            on_recorded(unit, {a.id: event_id for a, _, _, event_id in ids})
         item_provisos = {a.id: provisos.get(a.id, "") for a in artifacts}
         reference, purpose = request.reference, request.purpose
         recipient_name = organisation.short_name

@@ -10,8 +10,10 @@ from coalition.exchange import models as exchange_models
 from coalition.expertise import models as expertise_models
 from coalition.exportcontrol import models as exportcontrol_models
 from coalition.facilities import models as facilities_models
+from coalition.federation import models as federation_models
 from coalition.funding import models as funding_models
 from coalition.governance import models as governance_models
+from coalition.identity import models as identity_models
 from coalition.ip import models as ip_models
 from coalition.ledger import models as ledger_models
 from coalition.notifications import models as notifications_models
@@ -38,8 +40,10 @@ __all__ = [
     "expertise_models",
     "exportcontrol_models",
     "facilities_models",
+    "federation_models",
     "funding_models",
     "governance_models",
+    "identity_models",
     "ip_models",
     "ledger_models",
     "metadata",

@@ -23,7 +23,7 @@ from coalition.common.events import record_decision, record_event
 from coalition.common.paging import Page, PageRequest, like_pattern
 from coalition.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
 from coalition.policy import banners, stanag4774
-from coalition.policy.engine import LEVEL_NAMES, Decision, decide
+from coalition.policy.engine import LEVEL_NAMES, Decision, RuleResult, decide
 from coalition.policy.facts import Action, Grant, Request, Subject, World
 from coalition.policy.interning import intern_label, label_of
 from coalition.policy.labels import ExportMarking, SecurityLabel
@@ -264,6 +264,49 @@ def decide_for(
     return decide(dataclasses.replace(seen.request, action=action), seen.world)
 
 
+def releasability_for(
+    uow: UnitOfWork, organisation: Organisation, artifact: Artifact
+) -> RuleResult:
+    """The engine's releasability rule for ``organisation`` (as a release's recipient) on
+    ``artifact``, in the open unit of work: what a node checks of a package delivered for
+    one of its organisations, the sender's engine having decided the release itself."""
+    session = uow.session
+    world, _ = listing.current_world(session, uow.database)
+    fact = loaders.artifact_facts(session, [artifact])[artifact.id]
+    subject = loaders.organisation_subject(session, organisation)
+    decision = decide(Request(subject, fact, Action.RELEASE_TO, today()), world)
+    return next(r for r in decision.rules if r.id == "releasability")
+
+
+def apply_label(
+    uow: UnitOfWork, actor: Principal, artifact: Artifact, data: LabelIn, reason: str
+) -> bool:
+    """Inside an open writing unit of work: give ``artifact`` the label ``data`` (checked
+    against its project), recorded with ``reason``; ``False`` if it has that label
+    already. The caller decided who may."""
+    session = uow.session
+    catalogue = catalogue_of(session)
+    label = build_label(session, data, catalogue=catalogue)
+    _check_project(session, artifact.project_id, label, catalogue)
+    old = artifact.label
+    row = intern_label(session, label, catalogue)
+    if row.id == old.id:
+        return False
+    artifact.label = row
+    classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, old.id, -1)
+    classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, row.id, +1)
+    # Grants were decided against the old label: cached plans must be recomputed.
+    session.info["coalition.facts_changed"] = True
+    record_event(
+        uow,
+        actor,
+        "techdata:artifact:relabel",
+        artifact,
+        {"from": old.banner, "to": row.banner, "label_id": row.id, "reason": reason},
+    )
+    return True
+
+
 def relabel_artifact(
     uow: UnitOfWork, actor: Principal, artifact_id: uuid.UUID, data: RelabelIn
 ) -> ArtifactOut:
@@ -274,25 +317,8 @@ def relabel_artifact(
         if artifact is None:
             raise NotFound(NOT_FOUND)
         _require_on_artifact(uow, actor, Permission.ARTIFACT_RELABEL, artifact)
-        catalogue = catalogue_of(session)
-        label = build_label(session, data.label, catalogue=catalogue)
-        _check_project(session, artifact.project_id, label, catalogue)
-        old = artifact.label
-        row = intern_label(session, label, catalogue)
-        if row.id == old.id:
+        if not apply_label(uow, actor, artifact, data.label, data.reason):
             raise ValidationFailed.of("label", "is the artifact's current label")
-        artifact.label = row
-        classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, old.id, -1)
-        classes.count_in(session, artifact.project_id, artifact.owner_organisation_id, row.id, +1)
-        # Grants were decided against the old label: cached plans must be recomputed.
-        session.info["coalition.facts_changed"] = True
-        record_event(
-            uow,
-            actor,
-            "techdata:artifact:relabel",
-            artifact,
-            {"from": old.banner, "to": row.banner, "label_id": row.id, "reason": data.reason},
-        )
         uow.commit()
         return _artifact_out(session, actor, artifact, ())
 

@@ -18,6 +18,9 @@ from coalition import __version__
 from coalition.content.services import content_settings
 from coalition.errors import CoalitionError
 from coalition.facilities.feeds import RedactFeedTokens
+from coalition.federation.services import clear_expired_leases
+from coalition.federation.worker import FederationWorker
+from coalition.identity.web import RedactSignInCodes
 from coalition.ledger.integrator import Integrator
 from coalition.notifications.mail import Sender as MailSender
 from coalition.settings import Settings
@@ -57,13 +60,22 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         integrator = Integrator(factory, settings) if background else None
         sender = MailSender(factory, settings) if background and settings.smtp_host else None
-        for worker in (integrator, sender):
+        federation = (
+            FederationWorker(factory, settings)
+            if background and settings.effective_package_signing_key_file.exists()
+            else None
+        )
+        if federation is not None:
+            # What a node killed mid-delivery held is tried again at once.
+            clear_expired_leases(factory())
+        app.state.federation = federation
+        for worker in (integrator, sender, federation):
             if worker is not None:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (integrator, sender):
+            for worker in (integrator, sender, federation):
                 if worker is not None:
                     worker.stop()
 
@@ -71,6 +83,9 @@ def create_app(
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactFeedTokens) for f in access_log.filters):
         access_log.addFilter(RedactFeedTokens())
+    # And the authorization codes of single sign-on callbacks.
+    if not any(isinstance(f, RedactSignInCodes) for f in access_log.filters):
+        access_log.addFilter(RedactSignInCodes())
     app = FastAPI(
         lifespan=lifespan,
         title="Coalition",
@@ -111,7 +126,8 @@ def create_app(
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+    path = request.url.path
+    return path.startswith((API_PREFIX, "/federation/v1")) or path == "/openapi.json"
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -190,10 +206,15 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.exportcontrol import web as exportcontrol_web
     from coalition.facilities import api as facilities_api
     from coalition.facilities import web as facilities_web
+    from coalition.federation import api as federation_api
+    from coalition.federation import protocol as federation_protocol
+    from coalition.federation import web as federation_web
     from coalition.funding import api as funding_api
     from coalition.funding import web as funding_web
     from coalition.governance import api as governance_api
     from coalition.governance import web as governance_web
+    from coalition.identity import api as identity_api
+    from coalition.identity import web as identity_web
     from coalition.ip import api as ip_api
     from coalition.ip import web as ip_web
     from coalition.ledger import api as ledger_api
@@ -217,7 +238,7 @@ def _install_routes(app: FastAPI) -> None:
     from coalition.techdata import web as techdata_web
     from coalition.visits import api as visits_api
     from coalition.visits import web as visits_web
-    from coalition.web import dashboard
+    from coalition.web import dashboard, live
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -246,11 +267,15 @@ def _install_routes(app: FastAPI) -> None:
         discussions_api,
         ledger_api,
         audit_api,
+        federation_api,
+        identity_api,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=problems.RESPONSES)
     app.include_router(witness_api.router)
+    app.include_router(federation_protocol.router, responses=problems.RESPONSES)
     for module in (
         accounts_web,
+        identity_web,
         dashboard,
         registry_web,
         people_web,
@@ -274,5 +299,7 @@ def _install_routes(app: FastAPI) -> None:
         reports_web,
         discussions_web,
         ledger_web,
+        federation_web,
+        live,
     ):
         app.include_router(module.router)

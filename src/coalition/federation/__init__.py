@@ -1,0 +1,1 @@
+"""Federation: this node and its partner nodes."""
