@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import serve
-from tests.integration.test_federation import _approved_release
+from tests.integration.test_federation import _approved_release, _release_again
 from tests.integration.test_two_nodes import Node, _node
 
 from coalition.accounts.permissions import Principal, Role
@@ -109,3 +109,25 @@ def test_operators_pin_each_others_nodes_and_a_release_arrives(
         received = page_b.get_by_role("table", name="Received")
         expect(received.get_by_role("link", name="SONAR-7")).to_be_visible()
         expect(received).to_contain_text("coalition.usapl.example")
+
+        # A suspends its trust in B: a release approved meanwhile is held, not sent.
+        page_a.get_by_text("Suspend trust in a partner").click()
+        page_a.get_by_label("Why suspend coalition.uksl.example").fill("node key reported lost")
+        page_a.get_by_role("button", name="Suspend coalition.uksl.example").click()
+        expect(page_a.get_by_text("Trust in coalition.uksl.example is suspended.")).to_be_visible()
+        partners = page_a.get_by_role("table", name="Partner nodes")
+        expect(partners).to_contain_text("node key reported lost")
+        _release_again(a)
+        with http_client(a.settings) as client:
+            assert outbox.dispatch_due(a.uow, a.settings, client) == []  # type: ignore[arg-type]
+        page_a.reload()
+        expect(deliveries).to_contain_text("held: trust in coalition.uksl.example is suspended")
+
+        # Reinstated, what was held goes.
+        page_a.get_by_role("button", name="Reinstate coalition.uksl.example").click()
+        expect(page_a.get_by_text("coalition.uksl.example is trusted again")).to_be_visible()
+        with http_client(a.settings) as client:
+            outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
+        page_a.reload()
+        expect(deliveries.get_by_test_id("delivery-status")).to_have_text(["delivered"] * 2)
+        expect(deliveries).not_to_contain_text("held")

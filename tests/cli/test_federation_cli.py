@@ -88,3 +88,56 @@ def test_bad_input_is_named(
         "NOWHERE",
     )
     assert code == 1 and "organisation" in err
+
+
+def test_a_partner_is_suspended_and_reinstated_from_the_shell(
+    ready: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from coalition.exchange import keys
+
+    ok(
+        capsys,
+        *("organisations", "create", "--name", "United Kingdom Sonar Laboratory"),
+        *("--short-name", "UKSL", "--kind", "lab", "--nation", "GBR"),
+    )
+    wrapping = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "wrapping.pem").write_text(keys.public_pem(wrapping.public_key()))
+    signing_key = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "signing.pem").write_text(keys.public_pem(signing_key))
+    ok(
+        capsys,
+        *("partners", "register", "--name", "coalition.uksl.example"),
+        *("--url", "https://coalition.uksl.example", "--organisation", "UKSL"),
+        *("--wrapping-key", str(tmp_path / "wrapping.pem")),
+        *("--signing-key", str(tmp_path / "signing.pem")),
+    )
+    code, _, err = run(capsys, "federation", "suspend", "coalition.uksl.example", "--reason", "")
+    assert code == 1 and "reason" in err
+    code, _, err = run(
+        capsys, "federation", "suspend", "coalition.nowhere.example", "--reason", "x"
+    )
+    assert code == 1 and "no partner node named" in err
+    suspended = json.loads(
+        ok(
+            capsys,
+            *("federation", "suspend", "coalition.uksl.example", "--json"),
+            *("--reason", "its key may be compromised"),
+        )
+    )
+    assert suspended["suspension_reason"] == "its key may be compromised"
+    (partner,) = json.loads(ok(capsys, "federation", "state", "--json"))["partners"]
+    assert partner["suspended_at"] is not None
+    assert partner["suspended_by"] == suspended["suspended_by"]
+    code, _, err = run(capsys, "federation", "suspend", "coalition.uksl.example", "--reason", "x")
+    assert code != 0 and "suspended already" in err
+    reinstated = json.loads(
+        ok(capsys, "federation", "reinstate", "coalition.uksl.example", "--json")
+    )
+    assert reinstated["suspended_at"] is None
+    code, _, err = run(capsys, "federation", "reinstate", "coalition.uksl.example")
+    assert code != 0 and "not suspended" in err

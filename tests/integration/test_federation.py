@@ -798,3 +798,170 @@ def test_a_node_takes_deliveries_only_for_the_nations_it_hosts(
         services.retry_delivery(a.unit(), OPERATOR, retry.id)
         (delivered,) = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
     assert delivered.status is DeliveryStatus.DELIVERED, delivered.problem
+
+
+def _partner_id(node: Node) -> uuid.UUID:
+    with node.unit() as unit:
+        found = unit.session.scalar(select(PartnerNode.id))
+        assert found is not None
+        return found
+
+
+def test_a_suspended_partner_is_sent_nothing_until_reinstated(
+    nodes: tuple[Node, Node], network: Network
+) -> None:
+    from coalition.errors import Conflict, ValidationFailed
+    from coalition.federation import services, witnessing
+    from coalition.federation.schemas import SuspendIn
+
+    a, b = nodes
+    partner_id = _partner_id(a)
+    suspended = services.suspend_partner(
+        a.unit(), OPERATOR, partner_id, SuspendIn(reason="  its node key may be compromised ")
+    )
+    assert suspended.suspended_by == OPERATOR.name
+    assert suspended.suspension_reason == "its node key may be compromised"
+    with pytest.raises(Conflict, match="suspended already"):
+        services.suspend_partner(a.unit(), OPERATOR, partner_id, SuspendIn(reason="again"))
+    with pytest.raises(ValidationFailed, match="say why"):
+        services.suspend_partner(a.unit(), OPERATOR, partner_id, SuspendIn(reason="   "))
+    # Approved while suspended: queued, held, and not sent.
+    request_id = _approved_release(a)
+    held = _delivery(a)
+    assert held.status is DeliveryStatus.QUEUED
+    assert held.last_error == "held: trust in coalition.uksl.example is suspended"
+    with network.client() as client:
+        assert outbox.dispatch_due(a.uow, a.settings, client) == []  # type: ignore[arg-type]
+        # Even one claimed before the suspension is not sent.
+        attempt = outbox.attempt(a.uow, a.settings, client, held.id)  # type: ignore[arg-type]
+        assert attempt.status is DeliveryStatus.QUEUED and "held" in (attempt.problem or "")
+    assert network.sent == []
+    # Nor is anything packaged for it by hand, nor its log witnessed, nor it asked to.
+    with pytest.raises(ValidationFailed, match="suspended its trust"):
+        releases.packages(a.uow, OPERATOR, request_id, a.orgs["UKSL"], a.settings, None)  # type: ignore[arg-type]
+    with a.unit() as unit:
+        assert witnessing.partner_logs(unit.session) == {}
+    shown = releases.get_request(a.unit(), OPERATOR, request_id).deliveries
+    assert [d.status for d in shown] == ["queued"]
+    state = services.node_state(a.unit(), OPERATOR, a.settings)
+    assert state.partners[0].suspension_reason == "its node key may be compromised"
+    # Reinstated: what was held goes at once.
+    services.reinstate_partner(a.unit(), OPERATOR, partner_id)
+    with pytest.raises(Conflict, match="not suspended"):
+        services.reinstate_partner(a.unit(), OPERATOR, partner_id)
+    assert _delivery(a).last_error is None
+    with network.client() as client:
+        delivered = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
+    assert [d.status for d in delivered] == [DeliveryStatus.DELIVERED]
+    assert _count(b, InboundDelivery) == 1
+    with a.unit() as unit:
+        assert list(witnessing.partner_logs(unit.session)) == ["coalition.uksl.example/ledger"]
+        events = [
+            (e.tag, dict(e.details))
+            for e in unit.session.scalars(
+                select(Event).where(Event.tag.like("exchange:partner:%")).order_by(Event.id)
+            )
+        ]
+    (suspend, suspend_details), (reinstate, _) = events[-2:]
+    assert (suspend, reinstate) == ("exchange:partner:suspend", "exchange:partner:reinstate")
+    assert suspend_details["reason"] == "its node key may be compromised"
+    assert suspend_details["deliveries_held"] == 0
+
+
+def test_a_node_takes_nothing_a_suspended_partner_signs(
+    nodes: tuple[Node, Node], network: Network
+) -> None:
+    from coalition.errors import ValidationFailed
+    from coalition.federation import services
+    from coalition.federation.schemas import SuspendIn
+
+    a, b = nodes
+    services.suspend_partner(
+        b.unit(), OPERATOR, _partner_id(b), SuspendIn(reason="the arrangement lapsed")
+    )
+    request_id = _approved_release(a)
+    with network.client() as client:
+        (attempt,) = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
+    assert attempt.status is DeliveryStatus.REFUSED
+    assert "suspended its trust in coalition.usapl.example" in (attempt.problem or "")
+    assert _count(b, InboundDelivery) == 0
+    with b.unit() as unit:
+        (alert,) = unit.session.execute(
+            select(FederationAlert.kind, FederationAlert.partner_node_id)
+        ).all()
+    assert tuple(alert) == (AlertKind.SUSPENDED_NODE, _partner_id(b))
+    # Its directory requests and packages brought by hand are refused too.
+    url = "https://coalition.uksl.example/federation/v1/directory"
+    a_key = package_keys.load_signing(a.settings.effective_package_signing_key_file)
+    asked = network.apps["coalition.uksl.example"].get(
+        "/federation/v1/directory",
+        headers=signing.sign_request(a_key, "GET", url, "coalition.uksl.example"),
+    )
+    assert asked.status_code == 403 and "suspended" in asked.json()["detail"]
+    (made,) = releases.packages(a.uow, OPERATOR, request_id, a.orgs["UKSL"], a.settings, None)  # type: ignore[arg-type]
+    data = made.data
+    with pytest.raises(ValidationFailed, match="whose trust this node has suspended"):
+        exchange.import_package(b.unit(), OPERATOR, data, b.settings, for_person=b.people["Bob"])
+    assert _count(b, ImportedPackage) == 0
+    # Reinstated, a retried delivery goes through.
+    services.reinstate_partner(b.unit(), OPERATOR, _partner_id(b))
+    services.retry_delivery(a.unit(), OPERATOR, attempt.delivery_id)
+    with network.client() as client:
+        again = outbox.attempt(a.uow, a.settings, client, attempt.delivery_id)  # type: ignore[arg-type]
+    assert again.status is DeliveryStatus.DELIVERED, again.problem
+
+
+def test_operators_suspend_and_reinstate_a_partner_through_the_api_and_the_page(
+    nodes: tuple[Node, Node], network: Network
+) -> None:
+    a, _ = nodes
+    _admin(a)
+    _admin(a, "researcher", "researcher")
+    api = network.apps["coalition.usapl.example"]
+    csrf = _login(api)
+    partner_id = _partner_id(a)
+    base = f"/api/v1/federation/partners/{partner_id}"
+    blank = api.post(f"{base}/suspend", json={"reason": ""}, headers=csrf)
+    assert blank.status_code == 422 and blank.json()["errors"][0]["field"] == "reason"
+    unknown = api.post(
+        f"/api/v1/federation/partners/{uuid.uuid4()}/suspend", json={"reason": "x"}, headers=csrf
+    )
+    assert unknown.status_code == 404
+    done = api.post(f"{base}/suspend", json={"reason": "key compromised"}, headers=csrf)
+    assert done.status_code == 200 and done.json()["suspended_by"] == "fedadmin"
+    assert api.post(f"{base}/suspend", json={"reason": "again"}, headers=csrf).status_code == 409
+    (partner,) = api.get("/api/v1/federation/state").json()["partners"]
+    assert partner["suspension_reason"] == "key compromised"
+    page = api.get("/federation")
+    assert "suspended" in page.text and "key compromised" in page.text
+    assert f"/federation/partners/{partner_id}/reinstate" in page.text
+    reinstated = api.post(f"{base}/reinstate", headers=csrf)
+    assert reinstated.status_code == 200 and reinstated.json()["suspended_at"] is None
+    assert api.post(f"{base}/reinstate", headers=csrf).status_code == 409
+    # The page's forms: suspending with a reason, then reinstating.
+    token = csrf["X-CSRF-Token"]
+    shown = api.post(
+        f"/federation/partners/{partner_id}/suspend",
+        data={"reason": "", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert shown.status_code == 422 and "reason" in shown.text
+    moved = api.post(
+        f"/federation/partners/{partner_id}/suspend",
+        data={"reason": "arrangement lapsed", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert "arrangement lapsed" in api.get("/federation").text
+    back = api.post(
+        f"/federation/partners/{partner_id}/reinstate",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert back.status_code == 303
+    assert ">trusted<" in api.get("/federation").text
+    # A researcher may do neither.
+    api.post("/api/v1/auth/logout", headers=csrf)
+    other = _login(api, "researcher")
+    refused = api.post(f"{base}/suspend", json={"reason": "no"}, headers=other)
+    assert refused.status_code == 403

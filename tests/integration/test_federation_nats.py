@@ -24,8 +24,8 @@ from coalition.federation.models import (
     FederationAlert,
     InboundDelivery,
 )
-from tests.integration.test_federation import _approved_release, _count, nodes
-from tests.integration.test_two_nodes import Node
+from tests.integration.test_federation import _approved_release, _count, _partner_id, nodes
+from tests.integration.test_two_nodes import OPERATOR, Node
 
 NATS_URL = os.environ.get("COALITION_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -127,4 +127,25 @@ def test_a_forged_message_is_dropped_with_an_alert(
     sb.publish(sb.subject("deliveries", me), b"junk", headers, str(delivery_id))
     assert relay.take_deliveries(b.uow, b.settings, sb) == 0  # type: ignore[arg-type]
     assert _count(b, FederationAlert, FederationAlert.kind == AlertKind.UNKNOWN_NODE) == 1
+    assert _count(b, InboundDelivery) == 0
+
+
+def test_a_suspended_partners_delivery_is_answered_with_a_refusal(
+    nodes: tuple[Node, Node], streams: tuple[JetStream, JetStream]
+) -> None:
+    from coalition.federation import services
+    from coalition.federation.schemas import SuspendIn
+
+    a, b = nodes
+    sa, sb = streams
+    services.suspend_partner(
+        b.unit(), OPERATOR, _partner_id(b), SuspendIn(reason="the arrangement lapsed")
+    )
+    _approved_release(a)
+    with _no_http() as client:
+        outbox.dispatch_due(a.uow, a.settings, client, stream=sa)  # type: ignore[arg-type]
+    assert relay.take_deliveries(b.uow, b.settings, sb) == 0  # type: ignore[arg-type]
+    (answered,) = relay.take_answers(a.uow, a.settings, sa)  # type: ignore[arg-type]
+    assert answered.status is DeliveryStatus.REFUSED
+    assert "suspended its trust" in (answered.problem or "")
     assert _count(b, InboundDelivery) == 0

@@ -27,6 +27,11 @@ class PartnerNode(Entity, Base):
     log_key: Mapped[str | None] = mapped_column(String(300))
     #: The node's witness verifier key: it cosigns this node's checkpoints (at ``url``/witness).
     witness_key: Mapped[str | None] = mapped_column(String(300))
+    #: Set while this node's trust in the partner is suspended (its key may be compromised,
+    #: its arrangement lapsed): nothing is sent to it or taken from it until reinstated.
+    suspended_at: Mapped[datetime | None]
+    suspended_by: Mapped[str | None] = mapped_column(String(120))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportedPackage(Base):

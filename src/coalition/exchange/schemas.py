@@ -33,6 +33,9 @@ class PartnerOut(View):
     log_key: str | None
     witness_key: str | None
     created_at: datetime
+    suspended_at: datetime | None = None
+    suspended_by: str | None = None
+    suspension_reason: str | None = None
 
 
 class ImportOut(View):

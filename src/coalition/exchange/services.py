@@ -169,6 +169,10 @@ def import_package(
     found = next((p for p in partners if signing_key_id(p) == kid), None)
     if found is None:
         raise ValidationFailed.of("package", "signed by no registered partner node")
+    if found.suspended_at is not None:
+        raise ValidationFailed.of(
+            "package", f"signed by {found.name}, whose trust this node has suspended"
+        )
     opened = open_from(found, data, settings)
     if opened.provenance.get("provisos") and not acknowledge_provisos:
         raise ValidationFailed.of(

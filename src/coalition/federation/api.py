@@ -20,6 +20,7 @@ from coalition.federation.schemas import (
     NodeState,
     PinIn,
     RepinIn,
+    SuspendIn,
 )
 from coalition.federation.worker import http_client
 from coalition.web.deps import ApiPrincipal, SettingsDep, UowDep
@@ -116,6 +117,21 @@ async def repin_partner(
             return services.repin_partner(uow, actor, partner_id, data.fingerprint, client)
 
     return await run_in_threadpool(repin)
+
+
+@router.post("/partners/{partner_id}/suspend")
+def suspend_partner(
+    actor: ApiPrincipal, uow: UowDep, partner_id: uuid.UUID, data: SuspendIn
+) -> PartnerOut:
+    """Suspend this node's trust in a partner, with the reason: nothing is sent to it or
+    taken from it (its deliveries are held) until it is reinstated."""
+    return services.suspend_partner(uow, actor, partner_id, data)
+
+
+@router.post("/partners/{partner_id}/reinstate")
+def reinstate_partner(actor: ApiPrincipal, uow: UowDep, partner_id: uuid.UUID) -> PartnerOut:
+    """Trust a suspended partner again; the deliveries held for it are due at once."""
+    return services.reinstate_partner(uow, actor, partner_id)
 
 
 @router.get("/directory")

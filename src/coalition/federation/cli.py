@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from coalition.exchange.services import list_partners
 from coalition.federation import directory, identity, services
 from coalition.federation.jetstream import JetStream
 from coalition.federation.models import DeliveryStatus
-from coalition.federation.schemas import PinIn
+from coalition.federation.schemas import PinIn, SuspendIn
 from coalition.federation.worker import http_client, tick
 from coalition.registry.cli import organisation_id
 
@@ -93,11 +94,36 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replace a partner's pinned keys by those it now publishes (it rotated them),
         only if its node key has this fingerprint."""
-        found = next((p for p in list_partners(uow(), operator()) if p.name == partner), None)
-        if found is None:
-            raise ValidationFailed.of("partner", f"no partner node named {partner!r}")
+        partner_id = _partner_id(partner)
         with http_client(settings()) as client:
-            emit(services.repin_partner(uow(), operator(), found.id, fingerprint, client), as_json)
+            emit(
+                services.repin_partner(uow(), operator(), partner_id, fingerprint, client), as_json
+            )
+
+    def _partner_id(name: str) -> uuid.UUID:
+        found = next((p for p in list_partners(uow(), operator()) if p.name == name), None)
+        if found is None:
+            raise ValidationFailed.of("partner", f"no partner node named {name!r}")
+        return found.id
+
+    @federation.command("suspend")
+    def suspend(
+        partner: Annotated[str, typer.Argument(help="The partner node's name.")],
+        reason: Annotated[str, typer.Option(help="Why (kept with it and in the ledger).")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Suspend this node's trust in a partner: nothing is sent to it or taken from it
+        (its deliveries are held) until it is reinstated."""
+        data = build(SuspendIn, reason=reason)
+        emit(services.suspend_partner(uow(), operator(), _partner_id(partner), data), as_json)
+
+    @federation.command("reinstate")
+    def reinstate(
+        partner: Annotated[str, typer.Argument(help="The partner node's name.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Trust a suspended partner again; the deliveries held for it are due at once."""
+        emit(services.reinstate_partner(uow(), operator(), _partner_id(partner)), as_json)
 
     @federation.command("deliveries")
     def deliveries(

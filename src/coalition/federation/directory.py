@@ -164,7 +164,13 @@ def fetch(uow: UowFactory, settings: Settings, client: httpx.Client) -> dict[str
     """Fetch every partner's directory; keep each that checks out and is newer than the
     one kept. Returns, per partner, what happened."""
     with uow() as unit:
-        partners = list(unit.session.scalars(select(PartnerNode).order_by(PartnerNode.name)))
+        partners = list(
+            unit.session.scalars(
+                select(PartnerNode)
+                .where(PartnerNode.suspended_at.is_(None))
+                .order_by(PartnerNode.name)
+            )
+        )
         for partner in partners:
             unit.session.expunge(partner)
     signer = package_keys.load_signing(settings.effective_package_signing_key_file)
@@ -297,6 +303,7 @@ def find(
         rows = uow.session.execute(
             select(DirectoryEntry, PartnerNode.name)
             .join(PartnerNode, PartnerNode.id == DirectoryEntry.partner_node_id)
+            .where(PartnerNode.suspended_at.is_(None))  # its word is not taken while suspended
             .order_by(DirectoryEntry.name)
         ).all()
         for entry, node in rows:

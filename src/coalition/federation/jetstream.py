@@ -41,6 +41,9 @@ SENDER_HEADER = "coalition-sender"
 #: Names the delivery, whose id is in the signed path: a changed header fails the signature.
 DELIVERY_HEADER = "coalition-delivery"
 TIMEOUT = 30.0  # generous: a loaded broker or host answers late, not never
+#: For each JetStream API call and publish acknowledgement (the client's default is 5 s,
+#: which a broker syncing to a busy disk can exceed); within ``TIMEOUT``.
+JS_TIMEOUT = 20.0
 MAX_AGE_SECONDS = 7 * 24 * 3600.0
 
 
@@ -97,7 +100,7 @@ class JetStream:
         from nats.js.api import RetentionPolicy, StreamConfig
 
         self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=-1)
-        self._js = self._nc.jetstream()
+        self._js = self._nc.jetstream(timeout=JS_TIMEOUT)
         # A message is gone once its node has taken it (work queue: one consumer per
         # subject), and after a week whatever happens: the broker is no archive.
         config = StreamConfig(
@@ -154,7 +157,6 @@ class JetStream:
         return self._run(self._fetch(subject, durable, batch, wait), timeout=wait + TIMEOUT)
 
     async def _fetch(self, subject: str, durable: str, batch: int, wait: float) -> list[Message]:
-        import nats.errors
 
         subscription = self._subscriptions.get(durable)
         if subscription is None:
@@ -172,7 +174,9 @@ class JetStream:
 
         try:
             messages = await subscription.fetch(batch, timeout=wait)
-        except nats.errors.TimeoutError:
+        except TimeoutError:
+            # Nothing came in time: nats-py says so with its own TimeoutError, or, when
+            # the broker is slow to answer the pull request itself, asyncio's.
             return []
         out = []
         for message in messages:

@@ -101,6 +101,7 @@ class AlertKind(enum.StrEnum):
     RECEIPT_MISMATCH = "receipt_mismatch"
     INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"
     BAD_DIRECTORY = "bad_directory"
+    SUSPENDED_NODE = "suspended_node"
 
 
 class FederationAlert(Base):

@@ -47,6 +47,7 @@ from coalition.federation import signing
 from coalition.federation.alerts import FEDERATION, raise_alert
 from coalition.federation.jetstream import JetStream, publish_delivery
 from coalition.federation.models import AlertKind, Delivery, DeliveryStatus
+from coalition.federation.queue import HELD
 from coalition.federation.receiving import RECEIPT_TYPE
 from coalition.ledger.entries import decode_entry, value_hash
 from coalition.ledger.note import NoteError, parse_verifier
@@ -96,9 +97,12 @@ def dispatch_due(
         due = list(
             unit.session.scalars(
                 select(Delivery.id)
+                .join(PartnerNode, PartnerNode.id == Delivery.partner_node_id)
                 .where(
                     Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.PACKAGED)),
                     Delivery.next_attempt_at <= now,
+                    # A suspended partner's deliveries wait for its reinstatement.
+                    PartnerNode.suspended_at.is_(None),
                 )
                 .order_by(Delivery.next_attempt_at)
                 .limit(limit)
@@ -141,6 +145,9 @@ def attempt(
         assert partner is not None
         unit.session.expunge(delivery)
         unit.session.expunge(partner)
+    if partner.suspended_at is not None:
+        # Suspended since it was claimed: it waits (reinstatement makes it due again).
+        return Attempt(delivery.id, delivery.status, HELD.format(partner=partner.name))
     try:
         data = _package(uow, settings, delivery)
     except CoalitionError as exc:

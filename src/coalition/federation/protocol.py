@@ -19,6 +19,7 @@ from coalition.federation import directory, identity, receiving, signing
 from coalition.federation.receiving import Caller
 from coalition.ledger import services as ledger
 from coalition.settings import Settings
+from coalition.web.problems import documented
 
 PREFIX = "/federation/v1"
 TAG = "federation protocol"
@@ -26,7 +27,8 @@ TAG_SIGNATURE = signing.TAG
 router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 SIGNED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed by a registered partner, badly signed, or replayed."}
+    401: documented("Not signed by a registered partner, badly signed, or replayed"),
+    403: documented("Signed by a partner whose trust this node has suspended"),
 }
 
 

@@ -4,8 +4,6 @@ approved release to an organisation hosted on a partner node is always on its wa
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,14 +11,17 @@ from coalition.exchange.models import PartnerNode
 from coalition.federation.models import Delivery
 from coalition.releases.models import ReleaseRequest
 
+#: What a delivery held by a suspension of its partner says it waits for.
+HELD = "held: trust in {partner} is suspended"
+
 
 def queue_deliveries(session: Session, request: ReleaseRequest) -> int:
     """One delivery per item and per recipient that a partner node hosts, unless queued
     already; returns how many were added."""
-    served: dict[str, uuid.UUID] = {}
-    for partner in session.scalars(select(PartnerNode)):
-        for organisation_id in partner.organisation_ids:
-            served[organisation_id] = partner.id
+    served: dict[str, PartnerNode] = {}
+    for node in session.scalars(select(PartnerNode)):
+        for organisation_id in node.organisation_ids:
+            served[organisation_id] = node
     queued = {
         (row[0], row[1])
         for row in session.execute(
@@ -31,8 +32,8 @@ def queue_deliveries(session: Session, request: ReleaseRequest) -> int:
     }
     added = 0
     for recipient in request.recipients:
-        partner_id = served.get(str(recipient.organisation_id))
-        if partner_id is None:
+        partner = served.get(str(recipient.organisation_id))
+        if partner is None:
             continue
         for item in request.items:
             if (recipient.organisation_id, item.artifact_id) in queued:
@@ -42,7 +43,9 @@ def queue_deliveries(session: Session, request: ReleaseRequest) -> int:
                     request_id=request.id,
                     recipient_id=recipient.organisation_id,
                     artifact_id=item.artifact_id,
-                    partner_node_id=partner_id,
+                    partner_node_id=partner.id,
+                    # Queued all the same: it goes when the partner is reinstated.
+                    last_error=HELD.format(partner=partner.name) if partner.suspended_at else None,
                 )
             )
             added += 1

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from coalition.common.events import record_event
 from coalition.content import services as content
-from coalition.errors import AuthenticationFailed, Conflict, ValidationFailed
+from coalition.errors import AuthenticationFailed, Conflict, PermissionDenied, ValidationFailed
 from coalition.exchange import keys as package_keys
 from coalition.exchange import services as exchange
 from coalition.exchange import tdf
@@ -45,6 +45,14 @@ class Caller:
     partner: PartnerNode
     key_id: str
     verified: signing.Verified
+
+
+class Suspended(PermissionDenied):
+    """A request signed by a partner whose trust this node has suspended (403)."""
+
+    def __init__(self, partner: str) -> None:
+        super().__init__(f"this node has suspended its trust in {partner}")
+        self.partner = partner
 
 
 def partner_keys(uow: UowFactory) -> dict[str, PartnerNode]:
@@ -126,6 +134,19 @@ def authenticate(
         )
         raise AuthenticationFailed(f"signature: {exc}") from exc
     partner = known[verified.key_id]
+    if partner.suspended_at is not None:
+        # Its signature is good, but this node no longer takes its word. Throttled and
+        # grouped like a stranger's: the key may be in the wrong hands.
+        raise_alert(
+            uow,
+            settings,
+            AlertKind.SUSPENDED_NODE,
+            f"{partner.name} called while suspended: {method} {_path(url)}",
+            partner_id=partner.id,
+            source=client,
+            unverified=True,
+        )
+        raise Suspended(partner.name)
     if broker:
         return Caller(partner, verified.key_id, verified)
     try:

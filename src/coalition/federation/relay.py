@@ -55,6 +55,12 @@ def take_deliveries(uow: UowFactory, settings: Settings, stream: JetStream) -> i
         except AuthenticationFailed:
             message.ack()  # alerted; the sender signs afresh when it tries again
             continue
+        except receiving.Suspended as exc:
+            # Told so, as over HTTPS (it may send again once reinstated).
+            problem = {"title": exc.title, "detail": exc.detail}
+            publish_answer(stream, settings, exc.partner, delivery_id, exc.status, problem)
+            message.ack()
+            continue
         try:
             receipt, created = receiving.receive_delivery(
                 uow, settings, caller, delivery_id, message.data
@@ -90,8 +96,8 @@ def take_answers(uow: UowFactory, settings: Settings, stream: JetStream) -> list
                 client="nats",
                 broker=True,
             )
-        except AuthenticationFailed:
-            message.ack()
+        except (AuthenticationFailed, receiving.Suspended):
+            message.ack()  # alerted
             continue
         with uow() as unit:
             delivery = unit.session.get(Delivery, delivery_id)

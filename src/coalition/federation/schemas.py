@@ -73,6 +73,9 @@ class PartnerState(View):
     directory_organisations: int
     #: What this node last cosigned of the partner's log (as its witness).
     witnessed_size: int | None
+    suspended_at: datetime | None = None
+    suspended_by: str | None = None
+    suspension_reason: str | None = None
 
 
 class NodeState(View):
@@ -83,6 +86,15 @@ class NodeState(View):
     transport: str
     partners: list[PartnerState]
     open_alerts: int
+
+
+class SuspendIn(Command):
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why trust in the partner is suspended (a key thought compromised, an "
+        "arrangement lapsed): kept with the suspension and in the ledger.",
+    )
 
 
 class PinIn(Command):

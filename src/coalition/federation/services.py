@@ -31,7 +31,7 @@ from coalition.federation.models import (
     InboundDelivery,
     PartnerDirectory,
 )
-from coalition.federation.queue import queue_deliveries
+from coalition.federation.queue import HELD, queue_deliveries
 from coalition.federation.schemas import (
     AlertOut,
     DeliveryOut,
@@ -39,6 +39,7 @@ from coalition.federation.schemas import (
     NodeState,
     PartnerState,
     PinIn,
+    SuspendIn,
 )
 from coalition.ledger.models import WitnessState
 from coalition.registry.models import Organisation
@@ -120,6 +121,9 @@ def node_state(uow: UnitOfWork, actor: Principal, settings: Settings) -> NodeSta
                     directory_issued_at=directory.issued_at if directory else None,
                     directory_organisations=int(listed.get(p.id, 0)),
                     witnessed_size=witnessed.get(origin) if origin else None,
+                    suspended_at=p.suspended_at,
+                    suspended_by=p.suspended_by,
+                    suspension_reason=p.suspension_reason,
                 )
             )
         open_alerts = session.scalar(
@@ -296,6 +300,9 @@ def retry_delivery(uow: UnitOfWork, actor: Principal, delivery_id: uuid.UUID) ->
         )
         delivery.attempts = 0
         delivery.next_attempt_at = utcnow()
+        partner = uow.session.get(PartnerNode, delivery.partner_node_id)
+        if partner is not None and partner.suspended_at is not None:
+            delivery.last_error = HELD.format(partner=partner.name)
         record_event(uow, actor, "federation:delivery:retry", delivery, {"was": was})
         uow.commit()
 
@@ -439,6 +446,90 @@ def repin_partner(
                 "signing_key": exchange.signing_key_id(partner),
                 "log_key": check.log_key,
                 "witness_key": check.witness_key,
+            },
+        )
+        out = PartnerOut.model_validate(partner)
+        uow.commit()
+        return out
+
+
+def suspend_partner(
+    uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID, data: SuspendIn
+) -> PartnerOut:
+    """Stop trusting a partner node for now (its key may be compromised, its arrangement
+    lapsed): nothing more is sent to it (its deliveries wait, marked held), nothing it
+    signs is accepted (its requests are refused with an alert, its packages not
+    imported), it is neither asked to cosign nor witnessed, and its directory is not
+    shown. What passed before stays on record. Recorded in the ledger with the reason."""
+    _manage(actor)
+    reason = data.reason.strip()
+    if not reason:
+        raise ValidationFailed.of("reason", "say why the partner is suspended")
+    with uow:
+        uow.for_writing()
+        partner = uow.session.get(PartnerNode, partner_id, with_for_update=True)
+        if partner is None:
+            raise NotFound("no partner node with this id")
+        if partner.suspended_at is not None:
+            raise Conflict(
+                f"status: {partner.name} is suspended already, by {partner.suspended_by} "
+                f"on {partner.suspended_at:%Y-%m-%d}"
+            )
+        partner.suspended_at, partner.suspended_by = utcnow(), actor.name
+        partner.suspension_reason = reason
+        held = uow.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.partner_node_id == partner_id,
+                Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.PACKAGED)),
+            )
+            .values(last_error=HELD.format(partner=partner.name))
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        record_event(
+            uow,
+            actor,
+            "exchange:partner:suspend",
+            partner,
+            {"name": partner.name, "reason": reason, "deliveries_held": int(held)},
+        )
+        out = PartnerOut.model_validate(partner)
+        uow.commit()
+        return out
+
+
+def reinstate_partner(uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID) -> PartnerOut:
+    """Trust a suspended partner again, with the keys pinned before (a partner whose key
+    was compromised is re-pinned with its new key first, or after): the deliveries held
+    for it are due at once."""
+    _manage(actor)
+    with uow:
+        uow.for_writing()
+        partner = uow.session.get(PartnerNode, partner_id, with_for_update=True)
+        if partner is None:
+            raise NotFound("no partner node with this id")
+        if partner.suspended_at is None:
+            raise Conflict(f"status: {partner.name} is not suspended")
+        suspended = partner.suspended_at
+        partner.suspended_at = partner.suspended_by = partner.suspension_reason = None
+        released = uow.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.partner_node_id == partner_id,
+                Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.PACKAGED)),
+            )
+            .values(last_error=None, next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        record_event(
+            uow,
+            actor,
+            "exchange:partner:reinstate",
+            partner,
+            {
+                "name": partner.name,
+                "suspended_at": suspended.isoformat(),
+                "deliveries_due": int(released),
             },
         )
         out = PartnerOut.model_validate(partner)

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coalition.errors import CoalitionError
 from coalition.federation import directory, services
-from coalition.federation.schemas import PinIn, RepinIn
+from coalition.federation.schemas import PinIn, RepinIn, SuspendIn
 from coalition.federation.worker import http_client
 from coalition.projects.page import organisation_choices
 from coalition.settings import Settings
@@ -79,6 +79,31 @@ def repin_page(
     except CoalitionError as exc:
         return _page(request, actor, {"repin": exc.detail}, status_code=exc.status)
     flash(request, f"The keys of {made.name} are pinned anew.")
+    return RedirectResponse("/federation", status_code=303)
+
+
+@router.post("/federation/partners/{partner_id}/suspend")
+def suspend_page(
+    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm, partner_id: uuid.UUID
+) -> Response:
+    try:
+        data = parse(SuspendIn, form_values(form))
+        made = services.suspend_partner(uow, actor, partner_id, data)
+    except CoalitionError as exc:
+        return _page(request, actor, {"suspend": exc.detail}, status_code=exc.status)
+    flash(request, f"Trust in {made.name} is suspended.")
+    return RedirectResponse("/federation", status_code=303)
+
+
+@router.post("/federation/partners/{partner_id}/reinstate")
+def reinstate_page(
+    request: Request, actor: WebPrincipal, uow: UowDep, form: CheckedForm, partner_id: uuid.UUID
+) -> Response:
+    made = services.reinstate_partner(uow, actor, partner_id)
+    worker = getattr(request.app.state, "federation", None)
+    if worker is not None:
+        worker.wake()
+    flash(request, f"{made.name} is trusted again; what was held for it is on its way.")
     return RedirectResponse("/federation", status_code=303)
 
 

@@ -44,7 +44,11 @@ UowFactory = Callable[[], UnitOfWork]
 def partner_logs(session: Session) -> dict[str, Verifier]:
     """The partners' logs this node witnesses, by origin."""
     out = {}
-    for key in session.scalars(select(PartnerNode.log_key).where(PartnerNode.log_key.is_not(None))):
+    for key in session.scalars(
+        select(PartnerNode.log_key).where(
+            PartnerNode.log_key.is_not(None), PartnerNode.suspended_at.is_(None)
+        )
+    ):
         try:
             verifier = parse_verifier(str(key))
         except NoteError:
@@ -58,7 +62,7 @@ def partner_witnesses(uow: UowFactory) -> tuple[cosigning.Witness, ...]:
     with uow() as unit:
         rows = unit.session.execute(
             select(PartnerNode.witness_key, PartnerNode.url)
-            .where(PartnerNode.witness_key.is_not(None))
+            .where(PartnerNode.witness_key.is_not(None), PartnerNode.suspended_at.is_(None))
             .order_by(PartnerNode.name)
         ).all()
     out = []
@@ -126,7 +130,7 @@ def watch(uow: UowFactory, settings: Settings, client: httpx.Client) -> dict[str
         partners = list(
             unit.session.scalars(
                 select(PartnerNode)
-                .where(PartnerNode.log_key.is_not(None))
+                .where(PartnerNode.log_key.is_not(None), PartnerNode.suspended_at.is_(None))
                 .order_by(PartnerNode.name)
             )
         )

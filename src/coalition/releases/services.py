@@ -756,6 +756,12 @@ def packages(
         raise ValidationFailed.of(
             "recipient", "no partner node is registered for this organisation"
         )
+    if partner.suspended_at is not None:
+        raise ValidationFailed.of(
+            "recipient",
+            f"this node has suspended its trust in {partner.name}, which hosts the "
+            "organisation: nothing is packaged for it until it is reinstated",
+        )
     signer_key = package_keys.load_signing(settings.effective_package_signing_key_file)
     log_signer = ledger_keys.load_signer(settings.effective_ledger_key_file, settings.ledger_origin)
     store = content.content_settings(settings)

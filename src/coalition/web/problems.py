@@ -32,7 +32,7 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def _documented(description: str) -> dict[str, Any]:
+def documented(description: str) -> dict[str, Any]:
     return {
         "model": Problem,
         "description": description,
@@ -42,11 +42,11 @@ def _documented(description: str) -> dict[str, Any]:
 
 #: Shown on every API route in the OpenAPI document.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _documented("Not logged in, or the API token is unknown, revoked or expired"),
-    403: _documented("Not allowed; the detail names the permission"),
-    404: _documented("No such resource"),
-    409: _documented("Conflicts with an existing record; the detail names the field"),
-    422: _documented("Invalid input; `errors` names each field and its problem"),
+    401: documented("Not logged in, or the API token is unknown, revoked or expired"),
+    403: documented("Not allowed; the detail names the permission"),
+    404: documented("No such resource"),
+    409: documented("Conflicts with an existing record; the detail names the field"),
+    422: documented("Invalid input; `errors` names each field and its problem"),
 }
 
 
