@@ -811,11 +811,28 @@ def test_a_suspended_partner_is_sent_nothing_until_reinstated(
     nodes: tuple[Node, Node], network: Network
 ) -> None:
     from coalition.errors import Conflict, ValidationFailed
-    from coalition.federation import services, witnessing
+    from coalition.federation import directory, services, witnessing
+    from coalition.federation.models import DirectoryEntry
     from coalition.federation.schemas import SuspendIn
 
     a, b = nodes
     partner_id = _partner_id(a)
+    with a.unit() as unit:
+        unit.for_writing()
+        unit.add(
+            DirectoryEntry(
+                partner_node_id=partner_id,
+                short_name="UKSL",
+                name="UK Sonar Lab",
+                nation_code="GBR",
+                kind="lab",
+                capabilities=["sensors.sonar"],
+                summary="Sonar",
+            )
+        )
+        unit.commit()
+    assert [e.short_name for e in directory.find(a.unit(), OPERATOR, text="sonar")] == ["UKSL"]
+    first_request = _approved_release(a)  # queued before the suspension
     suspended = services.suspend_partner(
         a.unit(), OPERATOR, partner_id, SuspendIn(reason="  its node key may be compromised ")
     )
@@ -825,35 +842,46 @@ def test_a_suspended_partner_is_sent_nothing_until_reinstated(
         services.suspend_partner(a.unit(), OPERATOR, partner_id, SuspendIn(reason="again"))
     with pytest.raises(ValidationFailed, match="say why"):
         services.suspend_partner(a.unit(), OPERATOR, partner_id, SuspendIn(reason="   "))
-    # Approved while suspended: queued, held, and not sent.
-    request_id = _approved_release(a)
-    held = _delivery(a)
-    assert held.status is DeliveryStatus.QUEUED
-    assert held.last_error == "held: trust in coalition.uksl.example is suspended"
+    # Approved while suspended: queued, held, and not sent; nor was the one queued before.
+    request_id = _release_again(a)
+    with a.unit() as unit:
+        held = list(unit.session.scalars(select(Delivery).order_by(Delivery.created_at)))
+        for delivery in held:
+            unit.session.expunge(delivery)
+    assert [d.status for d in held] == [DeliveryStatus.QUEUED] * 2
+    assert {d.last_error for d in held} == {"held: trust in coalition.uksl.example is suspended"}
     with network.client() as client:
         assert outbox.dispatch_due(a.uow, a.settings, client) == []  # type: ignore[arg-type]
         # Even one claimed before the suspension is not sent.
-        attempt = outbox.attempt(a.uow, a.settings, client, held.id)  # type: ignore[arg-type]
+        attempt = outbox.attempt(a.uow, a.settings, client, held[0].id)  # type: ignore[arg-type]
         assert attempt.status is DeliveryStatus.QUEUED and "held" in (attempt.problem or "")
+        # Nor is its directory or checkpoint fetched, nor its log witnessed.
+        assert directory.fetch(a.uow, a.settings, client) == {}  # type: ignore[arg-type]
+        assert witnessing.watch(a.uow, a.settings, client) == {}  # type: ignore[arg-type]
     assert network.sent == []
-    # Nor is anything packaged for it by hand, nor its log witnessed, nor it asked to.
-    with pytest.raises(ValidationFailed, match="suspended its trust"):
-        releases.packages(a.uow, OPERATOR, request_id, a.orgs["UKSL"], a.settings, None)  # type: ignore[arg-type]
     with a.unit() as unit:
         assert witnessing.partner_logs(unit.session) == {}
-    shown = releases.get_request(a.unit(), OPERATOR, request_id).deliveries
+    # Its directory is not shown; nothing is packaged for it by hand.
+    assert directory.find(a.unit(), OPERATOR, text="sonar") == []
+    with pytest.raises(ValidationFailed, match="suspended its trust"):
+        releases.packages(a.uow, OPERATOR, request_id, a.orgs["UKSL"], a.settings, None)  # type: ignore[arg-type]
+    shown = releases.get_request(a.unit(), OPERATOR, first_request).deliveries
     assert [d.status for d in shown] == ["queued"]
     state = services.node_state(a.unit(), OPERATOR, a.settings)
     assert state.partners[0].suspension_reason == "its node key may be compromised"
+    # Everyone may list partners, but only operators read who suspended one and why.
+    (listed,) = exchange.list_partners(a.unit(), OPERATOR)
+    assert listed.suspended and "suspension_reason" not in listed.model_dump()
     # Reinstated: what was held goes at once.
     services.reinstate_partner(a.unit(), OPERATOR, partner_id)
     with pytest.raises(Conflict, match="not suspended"):
         services.reinstate_partner(a.unit(), OPERATOR, partner_id)
-    assert _delivery(a).last_error is None
+    assert _delivery_errors(a) == [None, None]
     with network.client() as client:
         delivered = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
-    assert [d.status for d in delivered] == [DeliveryStatus.DELIVERED]
-    assert _count(b, InboundDelivery) == 1
+    assert [d.status for d in delivered] == [DeliveryStatus.DELIVERED] * 2
+    assert _count(b, InboundDelivery) == 2
+    assert [e.short_name for e in directory.find(a.unit(), OPERATOR, text="sonar")] == ["UKSL"]
     with a.unit() as unit:
         assert list(witnessing.partner_logs(unit.session)) == ["coalition.uksl.example/ledger"]
         events = [
@@ -862,10 +890,80 @@ def test_a_suspended_partner_is_sent_nothing_until_reinstated(
                 select(Event).where(Event.tag.like("exchange:partner:%")).order_by(Event.id)
             )
         ]
-    (suspend, suspend_details), (reinstate, _) = events[-2:]
+    (suspend, suspend_details), (reinstate, reinstate_details) = events[-2:]
     assert (suspend, reinstate) == ("exchange:partner:suspend", "exchange:partner:reinstate")
     assert suspend_details["reason"] == "its node key may be compromised"
-    assert suspend_details["deliveries_held"] == 0
+    assert suspend_details["deliveries_held"] == 1
+    assert reinstate_details["deliveries_due"] == 2
+
+
+def _delivery_errors(node: Node) -> list[str | None]:
+    with node.unit() as unit:
+        return list(unit.session.scalars(select(Delivery.last_error).order_by(Delivery.created_at)))
+
+
+def test_a_suspension_during_a_delivery_holds_it_on_both_sides(
+    nodes: tuple[Node, Node], network: Network
+) -> None:
+    """A suspension that commits while a delivery is on its way: the sender does not
+    record the receipt (it holds the delivery), and a receiver whose suspension came after
+    it authenticated the request takes nothing in."""
+    from coalition.federation import receiving, services
+    from coalition.federation.schemas import SuspendIn
+
+    a, b = nodes
+    _approved_release(a)
+
+    def suspend_meanwhile(response: httpx.Response) -> httpx.Response:
+        services.suspend_partner(a.unit(), OPERATOR, _partner_id(a), SuspendIn(reason="now"))
+        return response
+
+    network.rewrite = suspend_meanwhile
+    with network.client() as client:
+        (attempt,) = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
+    network.rewrite = None
+    assert attempt.status is DeliveryStatus.PACKAGED and "held" in (attempt.problem or "")
+    assert _delivery(a).receipt is None and _count(b, InboundDelivery) == 1
+    assert _count(a, Event, Event.tag == "federation:delivery:receipt") == 0
+    services.reinstate_partner(a.unit(), OPERATOR, _partner_id(a))
+    with network.client() as client:
+        (again,) = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
+    assert again.status is DeliveryStatus.DELIVERED and _count(b, InboundDelivery) == 1
+
+    # The receiving side: authenticated, then suspended, then the body is taken in.
+    _release_again(a)
+    with a.unit() as unit:
+        second = unit.session.scalar(
+            select(Delivery).where(Delivery.status == DeliveryStatus.QUEUED)
+        )
+        assert second is not None
+        unit.session.expunge(second)
+    data = outbox._package(a.uow, a.settings, second)  # type: ignore[arg-type]
+    url = outbox.delivery_url(PartnerNode(url="https://coalition.uksl.example"), second.id)
+    a_key = package_keys.load_signing(a.settings.effective_package_signing_key_file)
+    headers = signing.sign_request(
+        a_key, "PUT", url, "coalition.uksl.example", data, {"content-type": outbox.PACKAGE_TYPE}
+    )
+    caller = receiving.authenticate(b.uow, b.settings, "PUT", url, headers, data)  # type: ignore[arg-type]
+    services.suspend_partner(b.unit(), OPERATOR, _partner_id(b), SuspendIn(reason="now"))
+    with pytest.raises(receiving.Suspended):
+        receiving.receive_delivery(b.uow, b.settings, caller, second.id, data)  # type: ignore[arg-type]
+    assert _count(b, InboundDelivery) == 1 and _count(b, ImportedPackage) == 1
+
+
+def test_a_suspended_partners_checkpoint_is_not_cosigned(
+    nodes: tuple[Node, Node], network: Network
+) -> None:
+    from coalition.federation import services
+    from coalition.federation.schemas import SuspendIn
+
+    a, _ = nodes
+    ledger_keys.keygen(a.settings.effective_witness_key_file, a.settings.witness_name)
+    services.suspend_partner(a.unit(), OPERATOR, _partner_id(a), SuspendIn(reason="lapsed"))
+    note = "old 0\n\ncoalition.uksl.example/ledger\n1\nAAAA\n\n\u2014 x y\n".encode()
+    answer = network.apps["coalition.usapl.example"].post("/witness/add-checkpoint", content=note)
+    assert answer.status_code == 403 and "suspended" in answer.text
+    assert _count(a, FederationAlert, FederationAlert.kind == AlertKind.SUSPENDED_NODE) == 1
 
 
 def test_a_node_takes_nothing_a_suspended_partner_signs(

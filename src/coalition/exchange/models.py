@@ -33,6 +33,10 @@ class PartnerNode(Entity, Base):
     suspended_by: Mapped[str | None] = mapped_column(String(120))
     suspension_reason: Mapped[str | None] = mapped_column(Text)
 
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
+
 
 class ImportedPackage(Base):
     """Where an imported artifact came from: the partner node, its request and item, and

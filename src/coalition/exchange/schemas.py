@@ -33,9 +33,9 @@ class PartnerOut(View):
     log_key: str | None
     witness_key: str | None
     created_at: datetime
-    suspended_at: datetime | None = None
-    suspended_by: str | None = None
-    suspension_reason: str | None = None
+    #: Whether this node's trust in it is suspended (who did so and why is for the
+    #: node's operators: the federation's state).
+    suspended: bool = False
 
 
 class ImportOut(View):

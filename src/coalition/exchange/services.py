@@ -188,6 +188,11 @@ def import_package(
     try:
         with uow:
             uow.for_writing()
+            now = uow.session.get(PartnerNode, found.id, with_for_update={"read": True})
+            if now is None or now.suspended_at is not None:  # suspended meanwhile
+                raise ValidationFailed.of(
+                    "package", f"signed by {found.name}, whose trust this node has suspended"
+                )
             artifact, version = record_import(
                 uow, actor, opened, content_settings, blob, reader=person
             )

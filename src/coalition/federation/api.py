@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from coalition.exchange.schemas import PartnerOut
@@ -18,6 +18,7 @@ from coalition.federation.schemas import (
     DirectoryEntryOut,
     InboundOut,
     NodeState,
+    PartnerTrust,
     PinIn,
     RepinIn,
     SuspendIn,
@@ -122,16 +123,22 @@ async def repin_partner(
 @router.post("/partners/{partner_id}/suspend")
 def suspend_partner(
     actor: ApiPrincipal, uow: UowDep, partner_id: uuid.UUID, data: SuspendIn
-) -> PartnerOut:
+) -> PartnerTrust:
     """Suspend this node's trust in a partner, with the reason: nothing is sent to it or
     taken from it (its deliveries are held) until it is reinstated."""
     return services.suspend_partner(uow, actor, partner_id, data)
 
 
 @router.post("/partners/{partner_id}/reinstate")
-def reinstate_partner(actor: ApiPrincipal, uow: UowDep, partner_id: uuid.UUID) -> PartnerOut:
+def reinstate_partner(
+    request: Request, actor: ApiPrincipal, uow: UowDep, partner_id: uuid.UUID
+) -> PartnerTrust:
     """Trust a suspended partner again; the deliveries held for it are due at once."""
-    return services.reinstate_partner(uow, actor, partner_id)
+    out = services.reinstate_partner(uow, actor, partner_id)
+    worker = getattr(request.app.state, "federation", None)
+    if worker is not None:
+        worker.wake()
+    return out
 
 
 @router.get("/directory")

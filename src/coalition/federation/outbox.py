@@ -151,8 +151,11 @@ def attempt(
     try:
         data = _package(uow, settings, delivery)
     except CoalitionError as exc:
-        # The release is refused now (the world changed), or the node lacks a key.
+        # The release is refused now (the world changed), or the node lacks a key (or the
+        # partner was suspended meanwhile: then it is held, see _failed).
         return _failed(uow, settings, delivery, f"package: {exc.detail}", final=exc.status < 500)
+    if _suspended(uow, partner.id):
+        return _failed(uow, settings, delivery, "suspended while it was packaged", logged=False)
     if stream is not None:
         try:
             publish_delivery(stream, settings, partner, delivery.id, data, delivery.attempts + 1)
@@ -345,6 +348,25 @@ def _check_receipt(
         raise ReceiptMismatch("the proven entry is not the import of this delivery")
 
 
+def _suspended(uow: UowFactory, partner_id: uuid.UUID) -> bool:
+    with uow() as unit:
+        return (
+            unit.session.scalar(
+                select(PartnerNode.suspended_at).where(PartnerNode.id == partner_id)
+            )
+            is not None
+        )
+
+
+def _held(unit: UnitOfWork, row: Delivery) -> str | None:
+    """The delivery's note if its partner is suspended now (read in the transaction that
+    would record an outcome: a suspension that commits first holds it)."""
+    partner = unit.session.get(PartnerNode, row.partner_node_id, with_for_update={"read": True})
+    if partner is None or partner.suspended_at is None:
+        return None
+    return HELD.format(partner=partner.name)
+
+
 def _delivered(
     uow: UowFactory,
     settings: Settings,
@@ -359,6 +381,13 @@ def _delivered(
         if row.status is DeliveryStatus.DELIVERED:  # another worker recorded it
             unit.commit()
             return Attempt(row.id, row.status)
+        held = _held(unit, row)
+        if held is not None:
+            # Sent before the suspension; the receipt, signed by a key no longer trusted,
+            # is not recorded. Sent again once reinstated, the partner answers the same.
+            row.last_error = held
+            unit.commit()
+            return Attempt(row.id, row.status, held)
         row.status = DeliveryStatus.DELIVERED
         row.receipt = receipt
         row.delivered_at = utcnow()
@@ -406,6 +435,12 @@ def _failed(
             # stale failure never takes a delivery back.
             unit.commit()
             return Attempt(row.id, row.status, problem)
+        held = _held(unit, row)
+        if held is not None:
+            # Suspended meanwhile: whatever went wrong, it waits for reinstatement.
+            row.last_error = held
+            unit.commit()
+            return Attempt(row.id, row.status, held)
         row.attempts += 1
         row.last_error = problem[:2000]
         if final:

@@ -247,6 +247,11 @@ def receive_delivery(
     try:
         with uow() as unit:
             unit.for_writing()
+            # Suspended since its request was authenticated: nothing of it is taken. Read
+            # shared-locked, so a suspension and an import do not pass each other.
+            now = unit.session.get(PartnerNode, partner.id, with_for_update={"read": True})
+            if now is None or now.suspended_at is not None:
+                raise Suspended(partner.name)
             artifact, version = exchange.record_import(
                 unit,
                 FEDERATION,

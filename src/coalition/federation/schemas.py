@@ -88,6 +88,16 @@ class NodeState(View):
     open_alerts: int
 
 
+class PartnerTrust(View):
+    """Whether this node trusts a partner, and if not since when, by whom and why."""
+
+    id: uuid.UUID
+    name: str
+    suspended_at: datetime | None
+    suspended_by: str | None
+    suspension_reason: str | None
+
+
 class SuspendIn(Command):
     reason: str = Field(
         min_length=1,

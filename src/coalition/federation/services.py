@@ -38,6 +38,7 @@ from coalition.federation.schemas import (
     InboundOut,
     NodeState,
     PartnerState,
+    PartnerTrust,
     PinIn,
     SuspendIn,
 )
@@ -455,7 +456,7 @@ def repin_partner(
 
 def suspend_partner(
     uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID, data: SuspendIn
-) -> PartnerOut:
+) -> PartnerTrust:
     """Stop trusting a partner node for now (its key may be compromised, its arrangement
     lapsed): nothing more is sent to it (its deliveries wait, marked held), nothing it
     signs is accepted (its requests are refused with an alert, its packages not
@@ -493,12 +494,12 @@ def suspend_partner(
             partner,
             {"name": partner.name, "reason": reason, "deliveries_held": int(held)},
         )
-        out = PartnerOut.model_validate(partner)
+        out = PartnerTrust.model_validate(partner)
         uow.commit()
         return out
 
 
-def reinstate_partner(uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID) -> PartnerOut:
+def reinstate_partner(uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID) -> PartnerTrust:
     """Trust a suspended partner again, with the keys pinned before (a partner whose key
     was compromised is re-pinned with its new key first, or after): the deliveries held
     for it are due at once."""
@@ -532,7 +533,7 @@ def reinstate_partner(uow: UnitOfWork, actor: Principal, partner_id: uuid.UUID) 
                 "deliveries_due": int(released),
             },
         )
-        out = PartnerOut.model_validate(partner)
+        out = PartnerTrust.model_validate(partner)
         uow.commit()
         return out
 

@@ -57,6 +57,39 @@ def partner_logs(session: Session) -> dict[str, Verifier]:
     return out
 
 
+def suspended_logs(session: Session) -> dict[str, str]:
+    """The log origins of suspended partners, with their names: not witnessed, even if
+    the node's settings list them."""
+    out = {}
+    for name, key in session.execute(
+        select(PartnerNode.name, PartnerNode.log_key).where(
+            PartnerNode.log_key.is_not(None), PartnerNode.suspended_at.is_not(None)
+        )
+    ):
+        out[str(key).split("+", 1)[0]] = name
+    return out
+
+
+def refuse_suspended(
+    uow: UowFactory, settings: Settings, origin: str, suspended: dict[str, str], source: str | None
+) -> str | None:
+    """Why a checkpoint offered for cosigning is refused because its log is a suspended
+    partner's (with an alert, throttled: the offer proves nothing until checked), or
+    None."""
+    name = suspended.get(origin)
+    if name is None:
+        return None
+    raise_alert(
+        uow,
+        settings,
+        AlertKind.SUSPENDED_NODE,
+        f"a checkpoint of {origin}, the log of {name} (suspended), was offered for cosigning",
+        source=source,
+        unverified=True,
+    )
+    return f"this node has suspended its trust in {name}"
+
+
 def partner_witnesses(uow: UowFactory) -> tuple[cosigning.Witness, ...]:
     """The partners that witness this node's log."""
     with uow() as unit:

@@ -35,13 +35,27 @@ async def witness_add_checkpoint(request: Request) -> Response:
     factory = request.app.state.uow_factory
     # Partner nodes registered with their log key are witnessed too (docs/federation.md);
     # imported here, as the federation builds on the ledger and not the other way round.
-    from coalition.federation.witnessing import on_witness_refusal, partner_logs
+    from coalition.federation.witnessing import (
+        on_witness_refusal,
+        partner_logs,
+        refuse_suspended,
+        suspended_logs,
+    )
 
-    def known_logs() -> dict[str, Verifier]:
+    def known_logs() -> tuple[dict[str, Verifier], dict[str, str]]:
         with factory() as unit:
-            return {**partner_logs(unit.session), **configured}
+            suspended = suspended_logs(unit.session)
+            logs = {**partner_logs(unit.session), **configured}
+        return {o: v for o, v in logs.items() if o not in suspended}, suspended
 
-    logs = await run_in_threadpool(known_logs)
+    logs, suspended = await run_in_threadpool(known_logs)
+    offered = body.split(b"\n\n", 1)[-1].split(b"\n", 1)[0].decode("utf-8", "replace")
+    client = request.client.host if request.client else None
+    refusal = await run_in_threadpool(
+        refuse_suspended, factory, settings, offered, suspended, client
+    )
+    if refusal is not None:
+        return PlainTextResponse(refusal + "\n", status_code=403)
     try:
         line = await run_in_threadpool(add_checkpoint, factory(), witness, logs, body)
     except WitnessError as exc:
