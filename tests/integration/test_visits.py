@@ -422,15 +422,30 @@ def test_cancel_by_the_visitor_or_the_host_until_the_last_day(
     out = ask(uow, fw)
     with pytest.raises(NotFound):  # erin cannot see it
         services.cancel_visit(
-            uow(), actor_of(uow, fw, "erin"), out.id, VisitCancelIn(reason="x" * 5), SETTINGS
+            uow(),
+            actor_of(uow, fw, "erin"),
+            out.id,
+            VisitCancelIn(reason="x" * 5),
+            SETTINGS,
+            now=NOW,
         )
     done = services.cancel_visit(
-        uow(), actor_of(uow, fw, "carol"), out.id, VisitCancelIn(reason="trials moved"), SETTINGS
+        uow(),
+        actor_of(uow, fw, "carol"),
+        out.id,
+        VisitCancelIn(reason="trials moved"),
+        SETTINGS,
+        now=NOW,  # the visit is in 2027: cancelled before it ends, whatever today is
     )
     assert done.status == "cancelled" and done.decision_note == "trials moved"
     with pytest.raises(Conflict, match="status: the visit is cancelled"):
         services.cancel_visit(
-            uow(), actor_of(uow, fw, "sam"), out.id, VisitCancelIn(reason="again"), SETTINGS
+            uow(),
+            actor_of(uow, fw, "sam"),
+            out.id,
+            VisitCancelIn(reason="again"),
+            SETTINGS,
+            now=NOW,
         )
 
 
