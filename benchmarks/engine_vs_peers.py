@@ -203,7 +203,7 @@ def cached_matcher(peer: CasbinPeer) -> None:
             super().__init__("", functions)
             self.ast_parsed_value = parsed
 
-    peer.enforcer._get_expression = lambda expr, functions=None: Cached(expr, functions)  # type: ignore[method-assign]
+    peer.enforcer._get_expression = lambda expr, functions=None: Cached(expr, functions)
 
 
 PEERS = {
@@ -361,7 +361,7 @@ def agreement(specs: list[RequestSpec], outcomes: dict[str, list[str]]) -> dict[
     def verdicts(values: list[str]) -> list[bool]:
         return [v == "permit" for v in values]
 
-    pairs = {
+    pairs: dict[str, tuple[Sequence[object], Sequence[object]]] = {
         "engine vs labels (rule by rule)": (outcomes["engine"], expected),
         "engine over arrays vs labels (rule by rule)": (outcomes["engine_compact"], expected),
         "cedar vs labels (rule by rule)": (outcomes["cedar"], expected),

@@ -214,10 +214,10 @@ class Workload:
     authorisations: list[AuthorisationSpec]
     exemptions: list[ExemptionSpec]
     licences: list[LicenceSpec]
-    art_label: array  # artifact index -> label index
-    art_project: array
-    art_owner: array
-    art_ip: array  # 1: the owner organisation holds IP in it
+    art_label: array[int]  # artifact index -> label index
+    art_project: array[int]
+    art_owner: array[int]
+    art_ip: array[int]  # 1: the owner organisation holds IP in it
     requests: list[RequestSpec] = field(default_factory=list)
 
     def artifact_id(self, index: int) -> uuid.UUID:
@@ -280,12 +280,12 @@ def build_world(seed: int = 1, scale: float = 1.0) -> Workload:
         size = weights[i] / weights[0]
         n_nations = min(len(NATIONS), 2 + round(7 * size**0.35) + rng.randrange(0, 2))
         nations = rng.sample(NATIONS, n_nations)
-        participants = [rng.choice(orgs_by_nation[n]) for n in nations]
+        chosen = [rng.choice(orgs_by_nation[n]) for n in nations]
         extra = rng.sample(range(n_orgs), round(4 * size**0.35))
-        projects.append((i, tuple(dict.fromkeys(participants + extra))))
+        projects.append((i, tuple(dict.fromkeys(chosen + extra))))
 
     # Bilateral security agreements, one per pair at most; FVEY at TOP SECRET.
-    security = []
+    security: list[tuple[str, str, int, int, int | None]] = []
     fvey = {n for n, _, _ in groups["FVEY"]}
     for a, b in itertools.combinations(NATIONS, 2):
         if a in fvey and b in fvey:
@@ -330,7 +330,7 @@ def build_world(seed: int = 1, scale: float = 1.0) -> Workload:
     for _ in range(n_people):
         org = rng.randrange(n_orgs)
         nation = orgs[org]
-        cits = (nation,)
+        cits: tuple[str, ...] = (nation,)
         if rng.random() < 0.05:
             cits = (nation, rng.choice([n for n in NATIONS if n != nation]))
         clearances = []
@@ -380,7 +380,7 @@ def build_world(seed: int = 1, scale: float = 1.0) -> Workload:
         pool: list[int] = []
         for _ in range(pool_size):
             spec = _label(rng, project_nations, nato, levels, markings)
-            key = tuple(getattr(spec, f) for f in LabelSpec.__slots__)  # type: ignore[attr-defined]
+            key = tuple(getattr(spec, f) for f in LabelSpec.__slots__)
             if key not in label_index:
                 label_index[key] = len(labels)
                 labels.append(spec)
@@ -534,6 +534,15 @@ def _label(
 # --- the engine's representation -----------------------------------------------------------
 
 
+#: What an agreement's IP regime grants when participants may use results for the project.
+_PROJECT_USE = frozenset({"carrying_out_the_project"})
+
+
+def _day_or_none(ordinal: int | None) -> date | None:
+    """The day of an ordinal, or None for "no date"."""
+    return date.fromordinal(ordinal) if ordinal else None
+
+
 class EngineWorld:
     """The workload as the engine's facts: interned labels, subjects and the world.
 
@@ -564,9 +573,9 @@ class EngineWorld:
                 noforn=lb.noforn,
                 caveats=frozenset(lb.caveats),
                 export=frozenset() if lb.export is None else frozenset({self.markings[lb.export]}),
-                embargo_until=lb.embargo_until and day(lb.embargo_until),
-                review_on=lb.review_on and day(lb.review_on),
-                pinned_on=lb.pinned_on and day(lb.pinned_on),
+                embargo_until=_day_or_none(lb.embargo_until),
+                review_on=_day_or_none(lb.review_on),
+                pinned_on=_day_or_none(lb.pinned_on),
             )
             for lb in w.labels
         ]
@@ -581,16 +590,20 @@ class EngineWorld:
             },
             agreements={
                 agreement_ids[i]: Agreement(
-                    agreement_ids[i], in_force, day(since), until and day(until), rights
+                    agreement_ids[i],
+                    in_force,
+                    day(since),
+                    _day_or_none(until),
+                    result_access=_PROJECT_USE if rights else frozenset(),
                 )
                 for i, (in_force, since, until, rights) in enumerate(w.agreements)
             },
             security_agreements=tuple(
-                SecurityAgreement(frozenset({a, b}), level, day(since), until and day(until))
+                SecurityAgreement(frozenset({a, b}), level, day(since), _day_or_none(until))
                 for a, b, level, since, until in w.security_agreements
             ),
             groups={
-                g: tuple(GroupMember(n, day(j), left and day(left)) for n, j, left in members)
+                g: tuple(GroupMember(n, day(j), _day_or_none(left)) for n, j, left in members)
                 for g, members in w.groups.items()
             },
             authorisations=tuple(
@@ -618,7 +631,7 @@ class EngineWorld:
                     recipient_nations=frozenset(e.recipient_nations),
                     categories=frozenset(e.categories),
                     excluded_categories=frozenset(e.excluded_categories),
-                    valid_from=e.valid_from and day(e.valid_from),
+                    valid_from=_day_or_none(e.valid_from),
                 )
                 for e in w.exemptions
             ),
@@ -628,7 +641,7 @@ class EngineWorld:
                     frozenset(org_ids[o] for o in lc.licensors),
                     frozenset(lc.purposes),
                     day(lc.valid_from),
-                    lc.valid_until and day(lc.valid_until),
+                    _day_or_none(lc.valid_until),
                     territory=frozenset(lc.territory),
                     active=lc.active,
                     reference=lc.reference,
@@ -650,7 +663,7 @@ class EngineWorld:
                     for issuer, level, since, until, active in p.clearances
                 ),
                 briefings=tuple(
-                    Briefing(name, day(given), expires and day(expires))
+                    Briefing(name, day(given), _day_or_none(expires))
                     for name, (given, expires) in p.briefings.items()
                 ),
                 memberships=tuple(

@@ -40,10 +40,12 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import ColumnElement, Engine, func, insert, select, text
+from sqlalchemy.orm import Session
 
 import coalition
 from coalition.accounts.permissions import Principal
@@ -441,15 +443,19 @@ def measure(engine: Engine, info: dict[str, Any], repeats: int, naive: bool) -> 
             where = seen.where(session)
             total = seen.count(session)
             first = PageRequest(limit=50)
-            counts = _timed(lambda s=session, v=seen: v.count(s), repeats)
-            pages = _timed(
-                lambda s=session, t=total, w=where, p=first: page_rows(
-                    s, page_ids(s, [w], "title", t, p)
-                ),
-                repeats,
-            )
+            counts = _timed(partial(seen.count, session), repeats)
+
+            def first_page(
+                s: Session = session,
+                t: int = total,
+                w: ColumnElement[bool] = where,
+                p: PageRequest = first,
+            ) -> list[Artifact]:
+                return page_rows(s, page_ids(s, [w], "title", t, p))
+
+            pages = _timed(first_page, repeats)
             scan = select(func.count()).select_from(Artifact).where(where)
-            scans = _timed(lambda s=session, q=scan: s.scalar(q), max(3, repeats // 10))
+            scans = _timed(partial(session.scalar, scan), max(3, repeats // 10))
         row: dict[str, Any] = {
             "visible": page.total,
             "share": round(page.total / info["artifacts"] * 100, 3),

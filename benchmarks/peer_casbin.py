@@ -199,17 +199,17 @@ class CasbinPeer:
             for p in w.people
         ]
         auths: dict[int, list[Obj]] = {}
-        for a in w.authorisations:
-            auths.setdefault(a.marking, []).append(
+        for auth in w.authorisations:
+            auths.setdefault(auth.marking, []).append(
                 Auth(
-                    active=a.active,
-                    start=a.valid_from,
-                    end=a.valid_until,
-                    recipients=frozenset(a.recipient_nations),
-                    end_users=frozenset(a.end_users),
-                    projects=frozenset(a.projects),
-                    purposes=frozenset(a.purposes),
-                    qty=a.remaining_quantity,
+                    active=auth.active,
+                    start=auth.valid_from,
+                    end=auth.valid_until,
+                    recipients=frozenset(auth.recipient_nations),
+                    end_users=frozenset(auth.end_users),
+                    projects=frozenset(auth.projects),
+                    purposes=frozenset(auth.purposes),
+                    qty=auth.remaining_quantity,
                 )
             )
         exports = [
@@ -229,7 +229,7 @@ class CasbinPeer:
             )
             for m, (regime, category, exporter) in enumerate(w.markings)
         ]
-        groups = set(w.groups)
+        group_codes = set(w.groups)
         self.labels = [
             Label(
                 level=lb.level,
@@ -239,9 +239,9 @@ class CasbinPeer:
                 audience=frozenset(
                     [lb.originator]
                     if lb.noforn or not lb.releasable_to
-                    else [lb.originator, *(c for c in lb.releasable_to if c not in groups)]
+                    else [lb.originator, *(c for c in lb.releasable_to if c not in group_codes)]
                 ),
-                groups=() if lb.noforn else tuple(c for c in lb.releasable_to if c in groups),
+                groups=() if lb.noforn else tuple(c for c in lb.releasable_to if c in group_codes),
                 pinned=lb.pinned_on,
                 caveats=lb.caveats,
                 export=None if lb.export is None else exports[lb.export],

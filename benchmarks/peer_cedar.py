@@ -258,9 +258,9 @@ def entities(w: Workload) -> Iterator[str]:
     for i, (in_force, since, until, rights) in enumerate(w.agreements):
         attrs = {"in_force": in_force, "start": since, "end": _end(until), "use_rights": rights}
         yield dumps({"uid": {"type": "Agreement", "id": f"g{i}"}, "attrs": attrs, "parents": []})
-    for p, (a, participants) in enumerate(w.projects):
+    for p, (agreement, participants) in enumerate(w.projects):
         attrs = {
-            "agreement": _ref("Agreement", f"g{a}"),
+            "agreement": _ref("Agreement", f"g{agreement}"),
             "participants": [_ref("Org", f"o{o}") for o in participants],
         }
         for role, short in ROLE_ATTR.items():
@@ -295,19 +295,19 @@ def entities(w: Workload) -> Iterator[str]:
         parents = [{"type": "Role", "id": f"p{p}/{role}"} for p, role in person.roles.items()]
         yield dumps({"uid": {"type": "Person", "id": f"u{i}"}, "attrs": attrs, "parents": parents})
     by_marking: dict[int, list[dict[str, object]]] = {}
-    for a in w.authorisations:
-        slot: dict[str, object] = {
-            "active": a.active,
-            "start": a.valid_from,
-            "end": a.valid_until,
-            "recipients": list(a.recipient_nations),
-            "end_users": [_ref("Org", f"o{o}") for o in a.end_users],
-            "projects": [_ref("Project", f"p{p}") for p in a.projects],
-            "purposes": list(a.purposes),
+    for auth in w.authorisations:
+        entry: dict[str, object] = {
+            "active": auth.active,
+            "start": auth.valid_from,
+            "end": auth.valid_until,
+            "recipients": list(auth.recipient_nations),
+            "end_users": [_ref("Org", f"o{o}") for o in auth.end_users],
+            "projects": [_ref("Project", f"p{p}") for p in auth.projects],
+            "purposes": list(auth.purposes),
         }
-        if a.remaining_quantity is not None:
-            slot["qty"] = a.remaining_quantity
-        by_marking.setdefault(a.marking, []).append(slot)
+        if auth.remaining_quantity is not None:
+            entry["qty"] = auth.remaining_quantity
+        by_marking.setdefault(auth.marking, []).append(entry)
     for m, (regime, category, exporter) in enumerate(w.markings):
         attrs = {"exporter": exporter}
         auths = by_marking.get(m, [])
@@ -387,7 +387,10 @@ class CedarPeer:
         return cedarpy.is_authorized(request, self.policies, self.entities)
 
     def decide_batch(self, requests: list[dict[str, object]]) -> list[cedarpy.AuthzResult]:
-        return cedarpy.is_authorized_batch(requests, self.policies, self.entities)
+        results: list[cedarpy.AuthzResult] = cedarpy.is_authorized_batch(
+            requests, self.policies, self.entities
+        )
+        return results
 
     @staticmethod
     def failed_rules(result: cedarpy.AuthzResult) -> tuple[str, ...]:

@@ -80,7 +80,10 @@ def test_search_over_the_api_counts_only_what_the_caller_may_see(
 
 def test_bad_input_names_the_field(client: TestClient, fw: FacilityWorld) -> None:
     headers = login(client, "alice")
-    post = lambda **c: client.post("/api/v1/expertise/profiles", json=body(**c), headers=headers)  # noqa: E731
+
+    def post(**c: Any) -> Any:
+        return client.post("/api/v1/expertise/profiles", json=body(**c), headers=headers)
+
     for changes, field in (
         ({"trl": 0}, "trl"),
         ({"capabilities": ["Bad Code"]}, "capabilities[0]"),

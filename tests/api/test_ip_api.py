@@ -398,13 +398,13 @@ def test_a_disclosure_is_due_the_agreements_days_after_conception_and_filing_aft
         str(world.gbr_lab),
     )
     assert (by_nation["USA"]["choice"], by_nation["USA"]["decide_by"]) == ("pending", decide_by)
-    twice = client.post(
+    decided_twice = client.post(
         f"{path}/filing-decisions",
         headers=headers,
         json={"nation_code": "GBR", "choice": "do_not_file", "decided_on": day(0)},
     )
-    assert twice.status_code == 409 and twice.headers["content-type"] == PROBLEM
-    assert "GBR was decided" in twice.json()["detail"]
+    assert decided_twice.status_code == 409 and decided_twice.headers["content-type"] == PROBLEM
+    assert "GBR was decided" in decided_twice.json()["detail"]
     outsider_files = client.post(
         f"{path}/filing-decisions",
         headers=headers,

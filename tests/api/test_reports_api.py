@@ -89,7 +89,10 @@ def test_a_report_through_the_api(client: TestClient, rw: ReportWorld) -> None:
 
 def test_bad_requests_name_their_fields(client: TestClient, rw: ReportWorld) -> None:
     headers = login(client, "paula")
-    post = lambda **c: client.post(REPORTS, json=QUARTER | c, headers=headers)  # noqa: E731
+
+    def post(**c: Any) -> Any:
+        return client.post(REPORTS, json=QUARTER | c, headers=headers)
+
     early = problem(post(period_start="2024-10-01"), 422)
     assert set(early) == {"period_start"} and "2025-01-01 to 2028-12-31" in early["period_start"]
     assert set(problem(post(period_end="2025-12-31"), 422)) == {"period_end"}

@@ -94,7 +94,10 @@ def test_a_risk_through_the_api(client: TestClient, rw: RiskWorld) -> None:
 def test_bad_requests_name_their_fields(client: TestClient, rw: RiskWorld) -> None:
     raised(client, rw)
     headers = login(client, "paula")
-    post = lambda **c: client.post(RISKS, json=body(rw, **c), headers=headers)  # noqa: E731
+
+    def post(**c: Any) -> Any:
+        return client.post(RISKS, json=body(rw, **c), headers=headers)
+
     assert set(problem(post(likelihood=6), 422)) == {"likelihood"}
     assert problem(post(work_package="WP9"), 422) == {
         "work_package": "SENSE has no work package 'WP9'"

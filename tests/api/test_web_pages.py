@@ -198,7 +198,7 @@ def test_a_mangled_address_gets_a_page_not_json(client: TestClient) -> None:
 
 
 def test_absurd_offsets_and_horizons_do_not_break_lists(client: TestClient) -> None:
-    login_headers = web_login(client)
+    login_headers = web_login(client)  # type: ignore[func-returns-value]
     assert login_headers is None
     assert client.get("/people?offset=99999999999999999999").status_code in (200, 400)
     api = client.get("/api/v1/people", params={"offset": 10**12})

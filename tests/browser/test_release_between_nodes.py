@@ -5,6 +5,7 @@ originator's label and its receipt verified."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "browser-test-passphrase-42"
 
 
-def _account(node: Node, username: str, role: Role, person: object | None) -> None:
+def _account(node: Node, username: str, role: Role, person: uuid.UUID | None) -> None:
     create_account(
         node.unit(),
         Principal.operator("test"),
@@ -29,7 +30,7 @@ def _account(node: Node, username: str, role: Role, person: object | None) -> No
             username=username,
             display_name=username.title(),
             password=PASSWORD,
-            person_id=person,  # type: ignore[arg-type]
+            person_id=person,
             grants=[GrantIn(role=role)],
         ),
     )

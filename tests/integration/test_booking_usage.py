@@ -209,7 +209,7 @@ def test_a_facility_one_may_not_know_of_has_no_quotas_to_show(
     ],
 )
 def test_an_unknown_holder_is_refused_at_its_field(
-    uow: UowFactory, fw: FacilityWorld, values: dict[str, str], field: str, message: str
+    uow: UowFactory, fw: FacilityWorld, values: dict[str, Any], field: str, message: str
 ) -> None:
     with pytest.raises(ValidationFailed) as raised:
         set_quota(uow, fw, **values)

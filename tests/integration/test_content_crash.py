@@ -97,8 +97,8 @@ def test_acknowledged_versions_survive_kill_9(fresh_url: str, tmp_path: Path) ->
             line = writer.stdout.readline()
             if not line:
                 break
-            number, sha = line.split()
-            acknowledged[int(number)] = sha
+            written, sha = line.split()
+            acknowledged[int(written)] = sha
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
     assert len(acknowledged) >= 10, "the writers did not get going"

@@ -123,7 +123,7 @@ def _count(node: Node, model: type, *where: object) -> int:
 
 def _delivery(node: Node) -> Delivery:
     with node.unit() as unit:
-        found = unit.session.scalar(select(Delivery))
+        found: Delivery | None = unit.session.scalar(select(Delivery))
         assert found is not None
         unit.session.expunge(found)
         return found
@@ -307,7 +307,8 @@ def test_an_unreachable_partner_is_tried_again_later_then_given_up(
     with nowhere.client() as client:
         (first,) = outbox.dispatch_due(a.uow, a.settings, client)  # type: ignore[arg-type]
         assert first.status is DeliveryStatus.PACKAGED and "cannot reach" in (first.problem or "")
-        assert outbox.dispatch_due(a.uow, a.settings, client) == []  # waiting: back-off
+        # waiting: back-off
+        assert outbox.dispatch_due(a.uow, a.settings, client) == []  # type: ignore[arg-type]
         delivery = _delivery(a)
         assert delivery.next_attempt_at > delivery.updated_at
         second = outbox.attempt(a.uow, a.settings, client, delivery.id)  # type: ignore[arg-type]
@@ -325,7 +326,7 @@ def _admin(node: Node, username: str = "fedadmin", role: str = "node_admin") -> 
             username=username,
             display_name=username,
             password="federation-passphrase-42",
-            grants=[GrantIn(role=role)],  # type: ignore[arg-type]
+            grants=[GrantIn(role=role)],
         ),
     )
 
@@ -427,7 +428,7 @@ def test_a_partner_is_pinned_from_its_identity_only_with_the_right_fingerprint(
                     PinIn(
                         url="https://coalition.uksl.example",
                         fingerprint=wrong,
-                        organisation_ids=[a.orgs["UKSL"]],  # type: ignore[list-item]
+                        organisation_ids=[a.orgs["UKSL"]],
                     ),
                     client,
                 )
@@ -437,7 +438,7 @@ def test_a_partner_is_pinned_from_its_identity_only_with_the_right_fingerprint(
                 PinIn(
                     url="https://coalition.uksl.example",
                     fingerprint=right.upper().replace(" ", ""),
-                    organisation_ids=[a.orgs["UKSL"]],  # type: ignore[list-item]
+                    organisation_ids=[a.orgs["UKSL"]],
                 ),
                 client,
             )
@@ -621,7 +622,7 @@ def test_each_partner_gets_the_directory_it_may_see(
         b.unit(),
         OPERATOR,
         b.orgs["UKSL"],
-        OrganisationUpdate(directory_listed=True),  # type: ignore[arg-type]
+        OrganisationUpdate(directory_listed=True),
     )
     for headline, banner in (
         ("Sonar arrays for allies", "OFFICIAL//REL TO GBR, USA"),
@@ -802,7 +803,7 @@ def test_a_node_takes_deliveries_only_for_the_nations_it_hosts(
 
 def _partner_id(node: Node) -> uuid.UUID:
     with node.unit() as unit:
-        found = unit.session.scalar(select(PartnerNode.id))
+        found: uuid.UUID | None = unit.session.scalar(select(PartnerNode.id))
         assert found is not None
         return found
 

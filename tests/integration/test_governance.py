@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pydantic
 import pytest
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from coalition.accounts.permissions import Principal
 from coalition.audit.models import Event
@@ -55,7 +55,7 @@ def _written(reference: str = "SC-TRI/2026/01", days: int = 7, **extra: object) 
     )
 
 
-def _count(uow: UowFactory, model: type, *where: object) -> int:
+def _count(uow: UowFactory, model: type, *where: ColumnElement[bool]) -> int:
     with uow() as u:
         return int(u.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 

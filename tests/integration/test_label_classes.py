@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -89,5 +90,5 @@ def test_two_writers_interning_one_new_label_share_one_row(fresh_url: str) -> No
     assert count(uow) == 1
 
 
-def _fields(label: SecurityLabel) -> dict[str, object]:
+def _fields(label: SecurityLabel) -> dict[str, Any]:
     return {name: getattr(label, name) for name in label.__dataclass_fields__}

@@ -72,13 +72,17 @@ def test_every_change_gets_its_entry_and_the_tree_verifies(
         result = audit(session)
         assert result.first_bad_index is None and result.root == root
         for index in (0, size // 2, size - 1):
-            entry = bytes(session.get(LedgerEntry, index).entry)
+            row = session.get(LedgerEntry, index)
+            assert row is not None
+            entry = bytes(row.entry)
             proof = inclusion(session, index, size)
             merkle.verify_inclusion(index, size, merkle.leaf_hash(entry), proof, root)
-        last = decode_entry(bytes(session.get(LedgerEntry, size - 1).entry))
+        last_row = session.get(LedgerEntry, size - 1)
+        assert last_row is not None
+        last = decode_entry(bytes(last_row.entry))
         assert last["tag"] == "registry:organisation:create"
         # Values are salted hashes: the lab's name is not in the log.
-        assert "Lab 11" not in bytes(session.get(LedgerEntry, size - 1).entry).decode()
+        assert "Lab 11" not in bytes(last_row.entry).decode()
         assert all(str(v).startswith("sha256:") for v in last["fields"].values())
         older = size - 5
         merkle.verify_consistency(

@@ -541,7 +541,7 @@ def test_a_period_outside_the_project_or_not_yet_past_is_refused_naming_the_fiel
 def test_a_failed_generation_writes_nothing(
     uow: UowFactory, rw: ReportWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = services.record_event
+    real = services.record_event  # type: ignore[attr-defined]
 
     def failing(
         unit: UnitOfWork, actor: Principal, tag: str, *args: object, **kwargs: object

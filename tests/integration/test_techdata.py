@@ -212,7 +212,8 @@ def test_the_list_is_exactly_what_one_by_one_decisions_show(
     uow: UowFactory, operator: Principal, lab: Lab, action: Action
 ) -> None:
     with uow() as unit:
-        assert unit.session.scalar(select(func.count()).select_from(LabelClass)) > 200
+        classes = unit.session.scalar(select(func.count()).select_from(LabelClass))
+        assert classes is not None and classes > 200
     for person in (lab.world.alice, lab.world.bob, lab.carol):
         expected = _expected(uow, person, action)
         listed, total = _listed(uow, operator, person, action)

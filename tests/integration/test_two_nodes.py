@@ -7,6 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,8 +70,8 @@ TODAY = date.today()
 class Node:
     settings: Settings
     uow: object
-    orgs: dict[str, object]
-    people: dict[str, object]
+    orgs: dict[str, uuid.UUID]
+    people: dict[str, uuid.UUID]
 
     def unit(self) -> UnitOfWork:
         return self.uow()  # type: ignore[operator, no-any-return]

@@ -97,7 +97,7 @@ def test_unverified_alerts_are_throttled_per_network_and_overall(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     throttle = alerts._Throttle()
-    monkeypatch.setattr(alerts.time, "monotonic", lambda: 600.0)
+    monkeypatch.setattr(alerts.time, "monotonic", lambda: 600.0)  # type: ignore[attr-defined]
     admitted = [throttle.admit("198.51.100.7") for _ in range(8)]
     assert admitted == [True] * alerts.PER_NETWORK_PER_MINUTE + [False] * 3
     # The same /24: the same budget.
@@ -108,5 +108,5 @@ def test_unverified_alerts_are_throttled_per_network_and_overall(
     # IPv6: one /64 is one network.
     assert alerts._network("2001:db8::1") == alerts._network("2001:db8::ffff")
     # The next minute starts afresh.
-    monkeypatch.setattr(alerts.time, "monotonic", lambda: 660.0)
+    monkeypatch.setattr(alerts.time, "monotonic", lambda: 660.0)  # type: ignore[attr-defined]
     assert throttle.admit("198.51.100.7")

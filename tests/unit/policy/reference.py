@@ -103,9 +103,9 @@ def failing_rules(req: Request, world: World) -> set[str]:
             if len(code) == 3:
                 audience.add(code)
             else:
-                for m in world.groups.get(code, ()):
-                    if inside(when, m.joined_on, m.left_on):
-                        audience.add(m.nation)
+                for member in world.groups.get(code, ()):
+                    if inside(when, member.joined_on, member.left_on):
+                        audience.add(member.nation)
     outside = nations - audience
     if outside and not (s.dual_national_exemption and nations & audience):
         fails.add("releasability")

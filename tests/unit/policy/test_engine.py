@@ -11,6 +11,7 @@ import pytest
 from coalition.policy.engine import RULE_IDS, Decision, decide
 from coalition.policy.facts import (
     Action,
+    Clearance,
     Exemption,
     ExportAuthorisation,
     GroupMember,
@@ -102,7 +103,7 @@ def test_a_nato_clearance_is_recognised_through_the_nato_agreement() -> None:
     ],
     ids=["expired", "suspended", "future"],
 )
-def test_a_clearance_that_is_not_current_grants_nothing(clearance: object) -> None:
+def test_a_clearance_that_is_not_current_grants_nothing(clearance: Clearance) -> None:
     assert failing(decide(ask(person(clearances=(clearance,))), WORLD)) == ["clearance"]
 
 

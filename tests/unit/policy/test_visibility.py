@@ -8,6 +8,7 @@ import pytest
 
 from coalition.policy.engine import decide
 from coalition.policy.facts import Action, Request
+from coalition.policy.labels import SecurityLabel
 from coalition.policy.visibility import SubjectView, plan
 from tests.unit.policy.generate import Generated, day
 
@@ -16,7 +17,7 @@ from tests.unit.policy.generate import Generated, day
 @pytest.mark.parametrize("action", [Action.VIEW_METADATA, Action.READ, Action.DOWNLOAD])
 def test_plan_agrees_with_decide_for_every_artifact(seed: int, action: Action) -> None:
     generated = Generated(seed, artifacts=300, subjects=80)
-    label_ids = {}
+    label_ids: dict[SecurityLabel, int] = {}
     for artifact in generated.artifacts:
         label_ids.setdefault(artifact.label, len(label_ids) + 1)
     labels = {label_id: label for label, label_id in label_ids.items()}
