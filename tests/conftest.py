@@ -31,6 +31,17 @@ from coalition.store.db import make_engine
 from coalition.store.migrate import upgrade
 from coalition.store.uow import UnitOfWork, uow_factory
 
+
+@pytest.fixture(autouse=True)
+def _fresh_alert_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with the federation's per-process alert budget unspent: otherwise
+    the unverified alerts of earlier tests on the same worker, within the same minute,
+    would silently keep a later test's alert from being written."""
+    from coalition.federation import alerts
+
+    monkeypatch.setattr(alerts, "_THROTTLE", alerts._Throttle())
+
+
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "src" / "coalition" / "reference"
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"

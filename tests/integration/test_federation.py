@@ -446,8 +446,10 @@ def test_a_partner_is_pinned_from_its_identity_only_with_the_right_fingerprint(
     assert pinned.log_key == _log_key(b) and pinned.witness_key is None
 
 
-def _release_again(a: Node, reference: str = "SONAR-7") -> uuid.UUID:
-    """A release of ``reference`` (made already) to UKSL, submitted and approved."""
+def _release_again(
+    a: Node, reference: str = "SONAR-7", recipients: tuple[str, ...] = ("UKSL",)
+) -> uuid.UUID:
+    """A release of ``reference`` (made already) to ``recipients``, submitted and approved."""
     alice = Principal(
         name="alice", account_id=None, active=True, person_id=a.people["Alice"], is_operator=True
     )
@@ -456,9 +458,9 @@ def _release_again(a: Node, reference: str = "SONAR-7") -> uuid.UUID:
         alice,
         RequestIn(
             artifact_references=[reference],
-            recipient_organisation_ids=[a.orgs["UKSL"]],
+            recipient_organisation_ids=[a.orgs[r] for r in recipients],
             purpose="government_purposes",
-            justification="Trial 7 results for UKSL",
+            justification="Trial 7 results for " + " and ".join(recipients),
         ),
         a.settings,
     )
@@ -731,7 +733,7 @@ def test_an_item_released_to_two_organisations_of_one_partner_reaches_both(
                 log_key=_log_key(there),
             ),
         )
-    _, alice = releasable_item(a)
+    releasable_item(a)
     with a.unit() as unit:
         project = unit.session.scalar(select(Project.id).where(Project.code == "SONAR"))
     add_participant(
@@ -744,25 +746,7 @@ def test_an_item_released_to_two_organisations_of_one_partner_reaches_both(
             joined_on=date.today() - timedelta(days=100),
         ),
     )
-    request = releases.submit(
-        a.unit(),
-        alice,
-        RequestIn(
-            artifact_references=["SONAR-7"],
-            recipient_organisation_ids=[a.orgs["UKSL"], a.orgs["UKDL"]],
-            purpose="government_purposes",
-            justification="Trial 7 results for both labs",
-        ),
-        a.settings,
-    )
-    for approval in request.approvals:
-        releases.decide_approval(
-            a.unit(),
-            Principal.operator("fdo.usa"),
-            request.id,
-            approval.key,
-            DecisionIn(approve=True, reason="within the GSA"),
-        )
+    _release_again(a, recipients=("UKSL", "UKDL"))
     with (
         TestClient(create_app(b.settings, b.uow)) as server,  # type: ignore[arg-type]
         Network({"coalition.uksl.example": server}).client() as client,
